@@ -1,0 +1,6 @@
+DROP TABLE login_failures;
+DROP TABLE audit_log;
+DROP TABLE account_links;
+DROP TABLE users;
+DROP TABLE sellers;
+DROP TABLE post_offices;

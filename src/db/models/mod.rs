@@ -1,0 +1,19 @@
+//! Rows as Rust structs, each with the queries that read and write it.
+
+pub mod account_link;
+pub mod audit;
+pub mod login_failure;
+pub mod post_office;
+pub mod seller;
+pub mod user;
+
+pub use account_link::{AccountLink, NewAccountLink};
+pub use audit::{AuditEntry, NewAuditEntry};
+pub use post_office::{NewPostOffice, PostOffice};
+pub use seller::{NewSeller, Seller, SellerChanges, SellerScope};
+pub use user::{NewUser, User};
+
+/// The current time in UTC, as stored in every timestamp column.
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}

@@ -1,0 +1,28 @@
+//! Typed ids and parsed value types; no I/O.
+//!
+//! Everything here depends on `std` only, so handlers, storage and templates
+//! can share one definition of what a valid value is. Parsers return a
+//! [`Reason`] rather than text: wording belongs to the presentation layer.
+
+pub mod commune;
+pub mod email;
+pub mod ids;
+pub mod kinds;
+pub mod password;
+pub mod phone;
+pub mod reason;
+pub mod tax_code;
+pub mod text;
+
+pub use commune::{
+    Commune, CommuneCode, Province, commune, communes_of, full_name, province, provinces,
+    search_communes,
+};
+pub use email::Email;
+pub use ids::{InvitationId, PostOfficeId, SellerId, UserId};
+pub use kinds::{Role, SellerKind, SellerStatus};
+pub use password::NewPassword;
+pub use phone::Phone;
+pub use reason::{FieldError, FieldErrors, Reason};
+pub use tax_code::{BusinessRegNo, TaxCode};
+pub use text::{fold, optional_text, required_text, slugify};

@@ -1,0 +1,15 @@
+//! `ocop`: onboarding, traceability stamps and marketplace exports for OCOP
+//! producers. Dependencies point one way: `routes` -> `services` -> `db` ->
+//! `domain`; `error` alone maps errors to HTTP.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod mail;
+pub mod routes;
+pub mod services;
+pub mod startup;
+pub mod util;

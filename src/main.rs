@@ -1,0 +1,149 @@
+//! The `ocop` command: serve (the default), migrate, user, demo.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use ocop::config::{ConfigArgs, Settings};
+use ocop::domain::Role;
+use ocop::mail::Mailer;
+use ocop::services;
+use ocop::startup::{Application, prepare_database};
+
+#[derive(Parser)]
+#[command(name = "ocop", version, about = "OCOP products: onboarding, traceability stamps, marketplace exports")]
+struct Cli {
+    #[command(flatten)]
+    config: ConfigArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web service (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Load the Quan Hóa demo data (safe to run again) and print the logins.
+    Demo {
+        /// Print the logins as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an admin or staff account; the password is read from stdin.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// `admin` or `staff` (seller members join by invitation).
+        #[arg(long)]
+        role: String,
+        /// Post office id, for staff.
+        #[arg(long = "post-office")]
+        post_office: Option<i64>,
+        /// Read the password from standard input (required: never on the
+        /// command line, where other users could see it).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("OCOP_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("ocop: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let settings = Settings::from_args(cli.config).map_err(|e| e.to_string())?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings),
+        Command::Migrate => {
+            prepare_database(&settings).map_err(|e| e.to_string())?;
+            println!("migrations applied ({:?})", settings.database);
+            Ok(())
+        }
+        Command::User(UserCommand::Add {
+            email,
+            name,
+            role,
+            post_office,
+            password_stdin: _,
+        }) => {
+            let role = Role::parse(&role).map_err(|_| "--role must be admin or staff".to_owned())?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let pool = prepare_database(&settings).map_err(|e| e.to_string())?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let user = services::accounts::create_user(&mut conn, &email, &name, role, post_office, password)
+                .map_err(|e| describe(&e))?;
+            println!("created {} {} (id {})", user.role, user.email, user.id);
+            Ok(())
+        }
+        Command::Demo { json } => {
+            let pool = prepare_database(&settings).map_err(|e| e.to_string())?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let logins = services::demo::seed(&mut conn).map_err(|e| describe(&e))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&logins).map_err(|e| e.to_string())?);
+            } else {
+                println!("Demo data ready. Logins (demo only):");
+                println!("  admin  {}  {}", logins.admin.email, logins.admin.password);
+                println!("  staff  {}  {}", logins.staff.email, logins.staff.password);
+                for s in &logins.sellers {
+                    println!("  seller {}  {}  ({}, id {})", s.email, s.password, s.name, s.id);
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// An error as the operator should read it: field problems in English.
+fn describe(e: &ocop::error::AppError) -> String {
+    match e {
+        ocop::error::AppError::Validation(fields) => fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, ocop::i18n::reason(ocop::i18n::Lang::En, &f.reason)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
+
+fn serve(settings: Settings) -> Result<(), String> {
+    let mailer = Mailer::from_settings(&settings).map_err(|e| e.to_string())?;
+    let bind = settings.bind.clone();
+    let base = settings.public_base_url.clone();
+    let database = format!("{:?}", settings.database);
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings, mailer).map_err(|e| e.to_string())?;
+        tracing::info!(%bind, port = app.port(), %base, %database, "ocop is listening");
+        app.run_until_stopped().await.map_err(|e| e.to_string())
+    })
+}

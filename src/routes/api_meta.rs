@@ -1,0 +1,131 @@
+//! Health, the OpenAPI document, and the official list of places.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+
+use crate::domain::commune;
+use crate::error::AppError;
+use crate::routes::{api_auth, api_sellers, with_db};
+use crate::startup::AppState;
+
+/// 200 when the database answers, 503 otherwise.
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let ok = with_db(&state, |conn, _| {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute("SELECT 1").map_err(AppError::from)
+    })
+    .await;
+    match ok {
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ok" })),
+        Err(e) => {
+            tracing::error!(cause = %e, "health check failed");
+            HttpResponse::ServiceUnavailable().json(serde_json::json!({ "status": "unavailable" }))
+        }
+    }
+}
+
+/// Unknown API paths answer JSON, not an HTML page.
+pub async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "ocop", description = "OCOP products: onboarding, traceability and marketplace exports."),
+    paths(
+        api_auth::login, api_auth::logout, api_auth::change_password, api_auth::request_reset,
+        api_auth::confirm_reset, api_auth::accept_invitation, api_auth::me,
+        api_sellers::list, api_sellers::create, api_sellers::get, api_sellers::update,
+        api_sellers::invite, api_sellers::audit_log,
+        communes, provinces,
+    ),
+    modifiers(&BearerAuth),
+    tags((name = "auth"), (name = "sellers"), (name = "places"))
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI 3 document, generated from the handlers and types.
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommuneView {
+    pub code: u32,
+    pub name: String,
+    pub province_code: u32,
+    pub province_name: String,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(default)]
+pub struct CommuneQuery {
+    /// Communes of this province (2025 code).
+    pub province: Option<u32>,
+    /// Name to search for; accents optional ("nam xuan").
+    pub q: String,
+}
+
+/// Official 2025 communes, by province or by name.
+#[utoipa::path(get, path = "/api/v1/communes", tag = "places", params(CommuneQuery),
+    responses((status = 200, body = Vec<CommuneView>)))]
+pub async fn communes(query: web::Query<CommuneQuery>) -> HttpResponse {
+    let found: Vec<&commune::Commune> = if !query.q.trim().is_empty() {
+        commune::search_communes(&query.q, 50)
+            .into_iter()
+            .filter(|c| query.province.is_none_or(|p| c.province_code == p))
+            .collect()
+    } else if let Some(p) = query.province {
+        commune::communes_of(p).iter().collect()
+    } else {
+        Vec::new()
+    };
+    let body: Vec<CommuneView> = found
+        .into_iter()
+        .map(|c| CommuneView {
+            code: c.code,
+            name: c.name.to_owned(),
+            province_code: c.province_code,
+            province_name: c.province_name.to_owned(),
+        })
+        .collect();
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .json(body)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProvinceView {
+    pub code: u32,
+    pub name: String,
+}
+
+/// The 34 provinces and centrally-run cities since 1 July 2025.
+#[utoipa::path(get, path = "/api/v1/provinces", tag = "places",
+    responses((status = 200, body = Vec<ProvinceView>)))]
+pub async fn provinces() -> HttpResponse {
+    let body: Vec<ProvinceView> = commune::provinces()
+        .iter()
+        .map(|p| ProvinceView {
+            code: p.code,
+            name: p.name.to_owned(),
+        })
+        .collect();
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .json(body)
+}

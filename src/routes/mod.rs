@@ -1,0 +1,239 @@
+//! HTTP: thin handlers for the HTML pages and the `/api/v1` JSON API, all
+//! registered in `configure`. A handler extracts, calls one service inside
+//! `web::block` (diesel and argon2 block), and renders.
+
+pub mod api_auth;
+pub mod api_meta;
+pub mod api_sellers;
+pub mod assets;
+pub mod pages_account;
+pub mod pages_invite;
+pub mod pages_seller;
+pub mod pages_staff;
+
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use crate::auth::AuthUser;
+use crate::db::DbConn;
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::i18n::{Lang, Texts};
+use crate::startup::AppState;
+
+/// Every route of the service.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(api_meta::healthz))
+        .route("/static/{name}", web::get().to(assets::asset))
+        .service(
+            web::scope("/api/v1")
+                .route("/openapi.json", web::get().to(api_meta::openapi))
+                .route("/communes", web::get().to(api_meta::communes))
+                .route("/provinces", web::get().to(api_meta::provinces))
+                .route("/auth/login", web::post().to(api_auth::login))
+                .route("/auth/logout", web::post().to(api_auth::logout))
+                .route("/auth/password", web::post().to(api_auth::change_password))
+                .route("/auth/password-reset", web::post().to(api_auth::request_reset))
+                .route("/auth/password-reset/confirm", web::post().to(api_auth::confirm_reset))
+                .route("/me", web::get().to(api_auth::me))
+                .route("/invitations/accept", web::post().to(api_auth::accept_invitation))
+                .route("/sellers", web::get().to(api_sellers::list))
+                .route("/sellers", web::post().to(api_sellers::create))
+                .route("/sellers/{id}", web::get().to(api_sellers::get))
+                .route("/sellers/{id}", web::put().to(api_sellers::update))
+                .route("/sellers/{id}/invitations", web::post().to(api_sellers::invite))
+                .route("/sellers/{id}/audit", web::get().to(api_sellers::audit_log))
+                .default_service(web::to(api_meta::not_found)),
+        )
+        .route("/", web::get().to(pages_account::home))
+        .route("/lang/{code}", web::get().to(pages_account::switch_lang))
+        .route("/login", web::get().to(pages_account::login_form))
+        .route("/login", web::post().to(pages_account::login))
+        .route("/logout", web::post().to(pages_account::logout))
+        .route("/account/password", web::get().to(pages_account::password_form))
+        .route("/account/password", web::post().to(pages_account::change_password))
+        .route("/password/forgot", web::get().to(pages_account::forgot_form))
+        .route("/password/forgot", web::post().to(pages_account::forgot))
+        .route("/password/reset/{token}", web::get().to(pages_account::reset_form))
+        .route("/password/reset/{token}", web::post().to(pages_account::reset))
+        .route("/invite/{token}", web::get().to(pages_invite::form))
+        .route("/invite/{token}", web::post().to(pages_invite::accept))
+        .route("/staff", web::get().to(pages_staff::list))
+        .route("/staff/sellers/new", web::get().to(pages_staff::new_form))
+        .route("/staff/sellers/new", web::post().to(pages_staff::create))
+        .route("/staff/sellers/{id}", web::get().to(pages_staff::detail))
+        .route("/staff/sellers/{id}/edit", web::get().to(pages_staff::edit_form))
+        .route("/staff/sellers/{id}/edit", web::post().to(pages_staff::update))
+        .route("/staff/sellers/{id}/invite", web::post().to(pages_staff::invite))
+        .route("/seller", web::get().to(pages_seller::home))
+        .route("/seller/edit", web::get().to(pages_seller::edit_form))
+        .route("/seller/edit", web::post().to(pages_seller::update))
+        .default_service(web::to(pages_account::not_found));
+}
+
+/// Name of the cookie that remembers the language switch.
+pub const LANG_COOKIE: &str = "lang";
+
+/// The language of a request: `?lang=`, the `lang` cookie, Accept-Language.
+pub fn lang_of(req: &HttpRequest) -> Lang {
+    if let Some(l) = web::Query::<LangQuery>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.lang.as_deref().and_then(Lang::from_code))
+    {
+        return l;
+    }
+    if let Some(l) = req.cookie(LANG_COOKIE).and_then(|c| Lang::from_code(c.value())) {
+        return l;
+    }
+    req.headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::from_accept_language)
+        .unwrap_or_default()
+}
+
+#[derive(serde::Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+/// Runs blocking database work off the async workers.
+pub async fn with_db<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn, &AppState) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let state = state.clone();
+    web::block(move || {
+        let mut conn = state.pool.get()?;
+        f(&mut conn, &state)
+    })
+    .await?
+}
+
+/// The client address used for throttling. Behind a proxy we trust its
+/// `X-Forwarded-For`; otherwise only the socket address, which cannot be faked.
+pub fn client_ip(req: &HttpRequest, state: &AppState) -> String {
+    let info = req.connection_info();
+    if state.settings.trust_proxy {
+        info.realip_remote_addr().unwrap_or("unknown").to_owned()
+    } else {
+        req.peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_else(|| "unknown".to_owned())
+    }
+}
+
+/// What every page's frame needs: language, texts, who is logged in, and
+/// the current path for the language switch.
+pub struct Chrome {
+    pub lang: Lang,
+    pub t: &'static Texts,
+    pub user_name: Option<String>,
+    pub role: Option<Role>,
+    pub path: String,
+}
+
+impl Chrome {
+    pub fn new(req: &HttpRequest, lang: Lang, user: Option<&AuthUser>) -> Chrome {
+        let user = user.cloned().or_else(|| req.extensions().get::<AuthUser>().cloned());
+        Chrome {
+            lang,
+            t: lang.texts(),
+            user_name: user.as_ref().map(|u| u.name.clone()),
+            role: user.as_ref().map(|u| u.actor.role),
+            path: req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "/".to_owned()),
+        }
+    }
+
+    pub fn is_staff(&self) -> bool {
+        matches!(self.role, Some(Role::Staff | Role::Admin))
+    }
+
+    pub fn is_seller(&self) -> bool {
+        self.role == Some(Role::Seller)
+    }
+
+    /// Link that switches to the other language and comes back here.
+    pub fn switch_href(&self) -> String {
+        format!(
+            "/lang/{}?next={}",
+            self.lang.other().code(),
+            crate::util::url_encode(&self.path)
+        )
+    }
+}
+
+/// Renders a page with `status`.
+pub fn render<T: Template>(status: actix_web::http::StatusCode, page: &T) -> Result<HttpResponse, AppError> {
+    let html = page.render()?;
+    Ok(HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(html))
+}
+
+/// Renders a page with 200 OK.
+pub fn page<T: Template>(page: &T) -> Result<HttpResponse, AppError> {
+    render(actix_web::http::StatusCode::OK, page)
+}
+
+/// A 303 to `to`, the answer to a successful form post.
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_owned()))
+        .finish()
+}
+
+/// The session cookie: HttpOnly so scripts cannot read it, SameSite=Strict
+/// so other sites cannot post forms with it, Secure behind https.
+pub fn session_cookie(state: &AppState, token: &str) -> Cookie<'static> {
+    Cookie::build(crate::auth::extractors::SESSION_COOKIE, token.to_owned())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.settings.secure_cookies())
+        .max_age(actix_web::cookie::time::Duration::hours(state.settings.session_hours))
+        .finish()
+}
+
+/// A cookie that removes the session.
+pub fn expired_session_cookie(state: &AppState) -> Cookie<'static> {
+    let mut c = session_cookie(state, "");
+    c.make_removal();
+    c
+}
+
+/// Logs each request: method, path, status and time (never the query,
+/// which may carry a token).
+pub async fn log_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let path = if path.starts_with("/invite/") || path.starts_with("/password/reset/") {
+        "<one-time link>".to_owned()
+    } else {
+        path
+    };
+    let res = next.call(req).await?;
+    tracing::info!(
+        %method,
+        path,
+        status = res.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    Ok(res)
+}

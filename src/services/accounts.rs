@@ -1,0 +1,463 @@
+//! Accounts: login with throttling, logout, password change and reset,
+//! accepting an invitation, and creating staff and admins from the CLI.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::Connection;
+
+use crate::auth::jwt::{Audience, TokenKeys};
+use crate::auth::password;
+use crate::config::Settings;
+use crate::db::DbConn;
+use crate::db::models::account_link::{PURPOSE_INVITATION, PURPOSE_PASSWORD_RESET};
+use crate::db::models::{AccountLink, NewAccountLink, NewUser, Seller, User, login_failure, now};
+use crate::domain::{Email, FieldErrors, NewPassword, Reason, Role, text};
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::mail::{Mail, Mailer};
+use crate::services::{Actor, audit};
+
+/// Failed logins allowed per account, and per client address, in a window.
+const ACCOUNT_FAILURES: i64 = 5;
+const ADDRESS_FAILURES: i64 = 20;
+const FAILURE_WINDOW_MINUTES: i64 = 15;
+/// Reset mails allowed per address in an hour: enough for a typo, too few to
+/// flood someone's inbox.
+const RESET_MAILS_PER_HOUR: i64 = 3;
+
+/// How long links stay valid.
+pub const INVITATION_HOURS: i64 = 72;
+pub const RESET_HOURS: i64 = 2;
+
+/// A successful login.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: String,
+    pub expires_at: NaiveDateTime,
+    pub user: User,
+}
+
+fn account_key(email: &str) -> String {
+    format!("account:{}", email.trim().to_lowercase())
+}
+
+fn address_key(ip: &str) -> String {
+    format!("address:{ip}")
+}
+
+/// Refuses when any key has used up its failures; the answer says when the
+/// oldest failure ages out.
+fn check_throttle(conn: &mut DbConn, keys: &[(String, i64)], window: Duration) -> Result<(), AppError> {
+    let now = now();
+    let since = now - window;
+    for (key, limit) in keys {
+        if login_failure::count_since(conn, key, since)? >= *limit {
+            let oldest = login_failure::oldest_since(conn, key, since)?.unwrap_or(now);
+            let retry = (oldest + window - now).num_seconds().max(1);
+            return Err(AppError::TooManyRequests {
+                retry_after: u64::try_from(retry).unwrap_or(60),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Issues a login token for `user`.
+pub fn issue_session(keys: &TokenKeys, settings: &Settings, user: User) -> Result<Session, AppError> {
+    let expires_at = now() + Duration::hours(settings.session_hours);
+    let token = keys
+        .sign(
+            Audience::Login,
+            &user.id.to_string(),
+            user.token_version,
+            expires_at.and_utc().timestamp(),
+        )
+        .map_err(AppError::internal)?;
+    Ok(Session {
+        token,
+        expires_at,
+        user,
+    })
+}
+
+/// Checks email and password. Failures are counted per account and per
+/// client address; past the limit the answer is 429 until the window passes.
+pub fn login(
+    conn: &mut DbConn,
+    keys: &TokenKeys,
+    settings: &Settings,
+    email: &str,
+    password_text: &str,
+    client_ip: &str,
+) -> Result<Session, AppError> {
+    let window = Duration::minutes(FAILURE_WINDOW_MINUTES);
+    let throttle = [
+        (account_key(email), ACCOUNT_FAILURES),
+        (address_key(client_ip), ADDRESS_FAILURES),
+    ];
+    check_throttle(conn, &throttle, window)?;
+    let user = User::find_by_email(conn, &email.trim().to_lowercase())?;
+    let ok = match &user {
+        Some(u) => password::verify(password_text, &u.password_hash) && u.active,
+        None => {
+            password::waste_time(password_text);
+            false
+        }
+    };
+    match user {
+        Some(u) if ok => {
+            login_failure::clear(conn, &throttle[0].0)?;
+            issue_session(keys, settings, u)
+        }
+        _ => {
+            let at = now();
+            for (key, _) in &throttle {
+                login_failure::record(conn, key, at)?;
+            }
+            login_failure::prune(conn, at - Duration::days(1))?;
+            Err(AppError::InvalidCredentials)
+        }
+    }
+}
+
+/// Revokes every token of the user, this one included.
+pub fn logout(conn: &mut DbConn, actor: &Actor) -> Result<(), AppError> {
+    User::bump_token_version(conn, actor.user_id)?;
+    Ok(())
+}
+
+/// Validates a new password and its confirmation into `errors`.
+fn check_new_password(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    new: &str,
+    confirm: Option<&str>,
+) -> Option<NewPassword> {
+    let parsed = errors.check(field, NewPassword::parse(new));
+    if let Some(confirm) = confirm
+        && parsed.is_some()
+        && confirm != new
+    {
+        errors.push("password_confirm", Reason::PasswordsDiffer);
+        return None;
+    }
+    parsed
+}
+
+/// Changes the password after checking the current one; every earlier token
+/// is revoked and a fresh session is returned for the caller.
+pub fn change_password(
+    conn: &mut DbConn,
+    keys: &TokenKeys,
+    settings: &Settings,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+    confirm: Option<&str>,
+) -> Result<Session, AppError> {
+    let user = User::find(conn, actor.user_id)?.ok_or(AppError::Unauthenticated)?;
+    let mut errors = FieldErrors::new();
+    if !password::verify(current, &user.password_hash) {
+        errors.push("current_password", Reason::Invalid);
+    }
+    let new = check_new_password(&mut errors, "new_password", new, confirm);
+    errors.into_result()?;
+    let new = new.ok_or_else(|| AppError::internal("validated password missing"))?;
+    let hash = password::hash(new.as_str()).map_err(AppError::internal)?;
+    let user = conn.transaction(|conn| -> Result<User, AppError> {
+        User::set_password(conn, user.id, &hash)?;
+        audit(conn, Some(actor), None, "password_changed", "user", Some(user.id), serde_json::json!({}))?;
+        User::find(conn, user.id)?.ok_or(AppError::NotFound)
+    })?;
+    issue_session(keys, settings, user)
+}
+
+/// A freshly made one-time link: the token for the URL and its stored row.
+pub struct IssuedLink {
+    pub token: String,
+    pub link: AccountLink,
+}
+
+/// Creates a one-time link row and its signed token. Only the token's hash
+/// is stored, so the database alone cannot be used to take over accounts.
+pub fn issue_link(
+    conn: &mut DbConn,
+    keys: &TokenKeys,
+    new: NewAccountLink<'_>,
+) -> Result<IssuedLink, AppError> {
+    let audience = match new.purpose {
+        PURPOSE_INVITATION => Audience::Invitation,
+        _ => Audience::PasswordReset,
+    };
+    let token = keys
+        .sign(
+            audience,
+            &crate::util::random_hex(16),
+            0,
+            new.expires_at.and_utc().timestamp(),
+        )
+        .map_err(AppError::internal)?;
+    let hash = crate::util::sha256_hex(token.as_bytes());
+    let link = AccountLink::insert(
+        conn,
+        &NewAccountLink {
+            token_hash: &hash,
+            ..new
+        },
+    )?;
+    Ok(IssuedLink { token, link })
+}
+
+/// The live link behind `token`: signed for `purpose`, known, unused and
+/// unexpired. Anything else is `LinkInvalid`.
+pub fn open_link(
+    conn: &mut DbConn,
+    keys: &TokenKeys,
+    purpose: &str,
+    token: &str,
+) -> Result<AccountLink, AppError> {
+    let audience = if purpose == PURPOSE_INVITATION {
+        Audience::Invitation
+    } else {
+        Audience::PasswordReset
+    };
+    keys.verify(audience, token).ok_or(AppError::LinkInvalid)?;
+    let hash = crate::util::sha256_hex(token.as_bytes());
+    match AccountLink::find_by_hash(conn, purpose, &hash)? {
+        Some(link) if link.used_at.is_none() && link.expires_at > now() => Ok(link),
+        _ => Err(AppError::LinkInvalid),
+    }
+}
+
+/// What an invitation page shows before the password is set.
+pub struct InvitationView {
+    pub link: AccountLink,
+    pub seller_name: String,
+}
+
+pub fn view_invitation(conn: &mut DbConn, keys: &TokenKeys, token: &str) -> Result<InvitationView, AppError> {
+    let link = open_link(conn, keys, PURPOSE_INVITATION, token)?;
+    let seller_id = link.seller_id.ok_or(AppError::LinkInvalid)?;
+    let seller = Seller::find(conn, seller_id)?.ok_or(AppError::LinkInvalid)?;
+    Ok(InvitationView {
+        link,
+        seller_name: seller.short_name,
+    })
+}
+
+/// Accepts an invitation: creates the member's account with the chosen
+/// password and uses up the link, all in one transaction.
+pub fn accept_invitation(
+    conn: &mut DbConn,
+    keys: &TokenKeys,
+    settings: &Settings,
+    token: &str,
+    name: Option<&str>,
+    new_password: &str,
+    confirm: Option<&str>,
+) -> Result<Session, AppError> {
+    let mut errors = FieldErrors::new();
+    let name = match name {
+        Some(n) => errors.check("name", text::required_text(n, 100)),
+        None => None,
+    };
+    let new = check_new_password(&mut errors, "password", new_password, confirm);
+    // Check the link before reporting field errors, so a dead link is said first.
+    let link = open_link(conn, keys, PURPOSE_INVITATION, token)?;
+    errors.into_result()?;
+    let new = new.ok_or_else(|| AppError::internal("validated password missing"))?;
+    let hash = password::hash(new.as_str()).map_err(AppError::internal)?;
+    let user = conn.transaction(|conn| -> Result<User, AppError> {
+        if !AccountLink::consume(conn, link.id, now())? {
+            return Err(AppError::LinkInvalid);
+        }
+        if User::find_by_email(conn, &link.email)?.is_some() {
+            return Err(AppError::field("email", Reason::Taken));
+        }
+        let at = now();
+        let user = User::insert(
+            conn,
+            &NewUser {
+                email: &link.email,
+                name: name.as_deref().unwrap_or(&link.name),
+                phone: None,
+                role: Role::Seller.as_str(),
+                seller_id: link.seller_id,
+                post_office_id: None,
+                password_hash: &hash,
+                token_version: 0,
+                active: true,
+                created_at: at,
+                updated_at: at,
+            },
+        )?;
+        let actor = Actor {
+            user_id: user.id,
+            role: Role::Seller,
+            seller_id: user.seller_id,
+            post_office_id: None,
+        };
+        audit(
+            conn,
+            Some(&actor),
+            user.seller_id,
+            "invitation_accepted",
+            "user",
+            Some(user.id),
+            serde_json::json!({ "invitation_id": link.id }),
+        )?;
+        Ok(user)
+    })?;
+    issue_session(keys, settings, user)
+}
+
+/// Mails a reset link when the email has an active account. Says nothing
+/// either way, so the form cannot be used to find out who has an account.
+pub fn request_password_reset(
+    conn: &mut DbConn,
+    keys: &TokenKeys,
+    settings: &Settings,
+    mailer: &Mailer,
+    email: &str,
+    client_ip: &str,
+) -> Result<(), AppError> {
+    let Ok(email) = Email::parse(email) else {
+        return Err(AppError::field("email", Reason::InvalidEmail));
+    };
+    let key = format!("reset:{client_ip}");
+    check_throttle(conn, &[(key.clone(), RESET_MAILS_PER_HOUR)], Duration::hours(1))?;
+    login_failure::record(conn, &key, now())?;
+    let Some(user) = User::find_by_email(conn, email.as_str())? else {
+        return Ok(());
+    };
+    if !user.active {
+        return Ok(());
+    }
+    let at = now();
+    let issued = issue_link(
+        conn,
+        keys,
+        NewAccountLink {
+            purpose: PURPOSE_PASSWORD_RESET,
+            token_hash: "",
+            email: &user.email,
+            name: &user.name,
+            seller_id: None,
+            user_id: Some(user.id),
+            created_by: None,
+            created_at: at,
+            expires_at: at + Duration::hours(RESET_HOURS),
+        },
+    )?;
+    let link = format!("{}/password/reset/{}", settings.public_base_url, issued.token);
+    let mail = bilingual_mail(&user.email, &user.name, |t| {
+        (
+            t.mail_reset_subject,
+            t.mail_reset_body
+                .replace("{name}", &user.name)
+                .replace("{link}", &link),
+        )
+    });
+    mailer.send(&mail).map_err(AppError::internal)
+}
+
+/// Sets a new password through a reset link and uses the link up.
+pub fn reset_password(
+    conn: &mut DbConn,
+    token: &str,
+    keys: &TokenKeys,
+    new_password: &str,
+    confirm: Option<&str>,
+) -> Result<(), AppError> {
+    let mut errors = FieldErrors::new();
+    let new = check_new_password(&mut errors, "password", new_password, confirm);
+    let link = open_link(conn, keys, PURPOSE_PASSWORD_RESET, token)?;
+    errors.into_result()?;
+    let new = new.ok_or_else(|| AppError::internal("validated password missing"))?;
+    let user_id = link.user_id.ok_or(AppError::LinkInvalid)?;
+    let hash = password::hash(new.as_str()).map_err(AppError::internal)?;
+    conn.transaction(|conn| -> Result<(), AppError> {
+        if !AccountLink::consume(conn, link.id, now())? {
+            return Err(AppError::LinkInvalid);
+        }
+        User::set_password(conn, user_id, &hash)?;
+        login_failure::clear(conn, &account_key(&link.email))?;
+        audit(conn, None, None, "password_reset", "user", Some(user_id), serde_json::json!({}))?;
+        Ok(())
+    })
+}
+
+/// Creates (or, when the email exists, refuses) a staff or admin account.
+pub fn create_user(
+    conn: &mut DbConn,
+    email: &str,
+    name: &str,
+    role: Role,
+    post_office_id: Option<i64>,
+    password_text: &str,
+) -> Result<User, AppError> {
+    let mut errors = FieldErrors::new();
+    let email = errors.check("email", Email::parse(email));
+    let name = errors.check("name", text::required_text(name, 100));
+    let new = errors.check("password", NewPassword::parse(password_text));
+    if role == Role::Seller {
+        errors.push("role", Reason::InvalidChoice);
+    }
+    errors.into_result()?;
+    let (Some(email), Some(name), Some(new)) = (email, name, new) else {
+        return Err(AppError::internal("validated fields missing"));
+    };
+    if let Some(po) = post_office_id
+        && crate::db::models::PostOffice::find(conn, po)?.is_none()
+    {
+        return Err(AppError::field("post_office", Reason::Invalid));
+    }
+    if User::find_by_email(conn, email.as_str())?.is_some() {
+        return Err(AppError::field("email", Reason::Taken));
+    }
+    let hash = password::hash(new.as_str()).map_err(AppError::internal)?;
+    let at = now();
+    conn.transaction(|conn| -> Result<User, AppError> {
+        let user = User::insert(
+            conn,
+            &NewUser {
+                email: email.as_str(),
+                name: &name,
+                phone: None,
+                role: role.as_str(),
+                seller_id: None,
+                post_office_id,
+                password_hash: &hash,
+                token_version: 0,
+                active: true,
+                created_at: at,
+                updated_at: at,
+            },
+        )?;
+        audit(
+            conn,
+            None,
+            None,
+            "user_created",
+            "user",
+            Some(user.id),
+            serde_json::json!({ "role": role.as_str(), "email": user.email }),
+        )?;
+        Ok(user)
+    })
+}
+
+/// A mail in both languages, Vietnamese first: the recipient may read either.
+pub fn bilingual_mail(
+    to: &str,
+    to_name: &str,
+    part: impl Fn(&'static crate::i18n::Texts) -> (&'static str, String),
+) -> Mail {
+    let (subject_vi, body_vi) = part(Lang::Vi.texts());
+    let (subject_en, body_en) = part(Lang::En.texts());
+    Mail {
+        to: to.to_owned(),
+        to_name: to_name.to_owned(),
+        subject: format!("{subject_vi} / {subject_en}"),
+        body: format!("{body_vi}\n\n---- English ----\n\n{body_en}\n"),
+    }
+}

@@ -1,0 +1,155 @@
+//! Builds the running service from settings: pool, migrations, mailer and a
+//! bound listener. Tests call `Application::build` exactly as `ocop serve`
+//! does, with port 0 and their own database.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, DefaultHeaders};
+use actix_web::{App, HttpServer, web};
+
+use crate::auth::TokenKeys;
+use crate::config::Settings;
+use crate::db::{self, Pool};
+use crate::error::AppError;
+use crate::mail::Mailer;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub pool: Pool,
+    pub keys: TokenKeys,
+    pub mailer: Mailer,
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+/// The largest JSON or form body we accept; onboarding forms are far smaller.
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// Opens the pool and applies pending migrations.
+pub fn prepare_database(settings: &Settings) -> Result<Pool, db::DbError> {
+    let pool = db::build_pool(&settings.database, settings.db_pool_size)?;
+    let mut conn = pool.get()?;
+    let applied = db::run_migrations(&mut conn)?;
+    if applied > 0 {
+        tracing::info!(applied, database = ?settings.database, "migrations applied");
+    }
+    Ok(pool)
+}
+
+impl Application {
+    /// Prepares everything and binds `settings.bind` (port 0 picks a free one).
+    pub fn build(settings: Settings, mailer: Mailer) -> Result<Application, Box<dyn std::error::Error>> {
+        let pool = prepare_database(&settings)?;
+        let listener = TcpListener::bind(&settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let workers = settings.workers;
+        let state = web::Data::new(AppState {
+            keys: TokenKeys::new(&settings.secret_key),
+            settings: Arc::new(settings),
+            pool,
+            mailer,
+        });
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(json_config())
+                .app_data(form_config())
+                .app_data(query_config())
+                .app_data(path_config())
+                .wrap(security_headers())
+                .wrap(Compress::default())
+                .wrap(actix_web::middleware::from_fn(crate::routes::log_request))
+                .configure(crate::routes::configure)
+        })
+        .listen(listener)?
+        .shutdown_timeout(10);
+        if workers > 0 {
+            server = server.workers(workers);
+        }
+        Ok(Application {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until stopped; SIGTERM and Ctrl-C stop it gracefully.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// The server future, for tests that spawn it.
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}
+
+/// Headers on every response: no framing, no sniffing, no inline script.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "same-origin"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ))
+}
+
+fn bad_request(detail: String, req: &actix_web::HttpRequest) -> actix_web::Error {
+    let error = AppError::BadRequest { detail };
+    if req.path().starts_with("/api/") {
+        error.into()
+    } else {
+        error.html(crate::routes::lang_of(req)).into()
+    }
+}
+
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(BODY_LIMIT)
+        .error_handler(|err, req| match err {
+            actix_web::error::JsonPayloadError::Overflow { .. }
+            | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
+                AppError::PayloadTooLarge.into()
+            }
+            other => bad_request(other.to_string(), req),
+        })
+}
+
+fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(BODY_LIMIT)
+        .error_handler(|err, req| match err {
+            actix_web::error::UrlencodedError::Overflow { .. } => {
+                AppError::PayloadTooLarge.html(crate::routes::lang_of(req)).into()
+            }
+            other => bad_request(other.to_string(), req),
+        })
+}
+
+fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, req| bad_request(err.to_string(), req))
+}
+
+fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_, req| {
+        let error = AppError::NotFound;
+        if req.path().starts_with("/api/") {
+            error.into()
+        } else {
+            error.html(crate::routes::lang_of(req)).into()
+        }
+    })
+}

@@ -1,0 +1,60 @@
+//! Small helpers with no better home: hex encoding, random tokens, hashing.
+
+use rand::Rng;
+use sha2::{Digest, Sha256};
+
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0x0f)] as char);
+    }
+    out
+}
+
+/// `n` bytes from the operating system's CSPRNG, as hex.
+pub fn random_hex(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    rand::rng().fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
+/// SHA-256 of `data` as hex; used to store one-time tokens so that a copy of
+/// the database does not hand out working links.
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex(&Sha256::digest(data))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hex_and_hash() {
+        assert_eq!(super::hex(&[0, 0xab, 0xff]), "00abff");
+        assert_eq!(
+            super::sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(super::random_hex(16).len(), 32);
+    }
+}
+
+/// Percent-encodes `s` for a query-string value.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// True for a same-site path such as `/staff?q=x`: safe to redirect to after
+/// login, unlike `//evil.example` or `https://...`.
+pub fn is_local_path(s: &str) -> bool {
+    s.starts_with('/') && !s.starts_with("//") && !s.starts_with("/\\") && !s.contains(['\r', '\n'])
+}

@@ -1,0 +1,14 @@
+//! The integration suite: one binary, a real server on a random port and a
+//! fresh database per test: a SQLite file by default, or a new PostgreSQL
+//! database when `OCOP_TEST_DATABASE_URL` is set.
+
+mod auth;
+mod cli;
+mod helpers;
+mod meta;
+mod onboarding;
+mod pages;
+mod roles;
+mod smtp;
+mod tenancy;
+mod validation;
