@@ -243,6 +243,15 @@ pub struct Texts {
     pub invite_expired: &'static str,
     pub history: &'static str,
     pub on_behalf: &'static str,
+    pub audit_seller_created: &'static str,
+    pub audit_seller_updated: &'static str,
+    pub audit_member_invited: &'static str,
+    pub audit_invitation_accepted: &'static str,
+    pub audit_other: &'static str,
+    pub role_admin: &'static str,
+    pub role_staff: &'static str,
+    pub role_seller: &'static str,
+    pub role_system: &'static str,
 
     pub accept_title: &'static str,
     pub accept_intro: &'static str,
@@ -359,6 +368,15 @@ pub static VI: Texts = Texts {
     invite_expired: "Hết hạn",
     history: "Lịch sử thay đổi",
     on_behalf: "nhân viên làm thay",
+    audit_seller_created: "Tạo người bán",
+    audit_seller_updated: "Sửa thông tin",
+    audit_member_invited: "Mời thành viên",
+    audit_invitation_accepted: "Thành viên nhận lời mời",
+    audit_other: "Thay đổi khác",
+    role_admin: "quản trị viên",
+    role_staff: "nhân viên bưu điện",
+    role_seller: "thành viên người bán",
+    role_system: "hệ thống",
 
     accept_title: "Tạo tài khoản",
     accept_intro: "Bạn được mời tham gia quản lý người bán này trên OCOP. Đặt mật khẩu để đăng nhập.",
@@ -475,6 +493,15 @@ pub static EN: Texts = Texts {
     invite_expired: "Expired",
     history: "Change history",
     on_behalf: "staff acting for the seller",
+    audit_seller_created: "Seller created",
+    audit_seller_updated: "Details changed",
+    audit_member_invited: "Member invited",
+    audit_invitation_accepted: "Invitation accepted",
+    audit_other: "Other change",
+    role_admin: "admin",
+    role_staff: "post-office staff",
+    role_seller: "seller member",
+    role_system: "system",
 
     accept_title: "Create your account",
     accept_intro: "You are invited to help manage this seller on OCOP. Set a password to log in.",
@@ -515,6 +542,27 @@ impl Texts {
             "household" => self.kind_household,
             "enterprise" => self.kind_enterprise,
             _ => "",
+        }
+    }
+
+    /// What an audit-log action code means.
+    pub fn audit_action(&self, action: &str) -> &'static str {
+        match action {
+            "seller_created" => self.audit_seller_created,
+            "seller_updated" => self.audit_seller_updated,
+            "member_invited" => self.audit_member_invited,
+            "invitation_accepted" => self.audit_invitation_accepted,
+            _ => self.audit_other,
+        }
+    }
+
+    /// The label of a role code, as the history shows who acted.
+    pub fn role(&self, role: &str) -> &'static str {
+        match role {
+            "admin" => self.role_admin,
+            "staff" => self.role_staff,
+            "seller" => self.role_seller,
+            _ => self.role_system,
         }
     }
 

@@ -23,7 +23,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the web service (the default).
-    Serve,
+    Serve {
+        /// Load the Quan Hóa demo data first and print its logins.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage accounts.
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     match run(cli) {
@@ -78,8 +83,13 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), String> {
     let settings = Settings::from_args(cli.config).map_err(|e| e.to_string())?;
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(settings),
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => {
+            if demo {
+                seed_demo(&settings, false)?;
+            }
+            serve(settings)
+        }
         Command::Migrate => {
             prepare_database(&settings).map_err(|e| e.to_string())?;
             println!("migrations applied ({:?})", settings.database);
@@ -105,23 +115,26 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("created {} {} (id {})", user.role, user.email, user.id);
             Ok(())
         }
-        Command::Demo { json } => {
-            let pool = prepare_database(&settings).map_err(|e| e.to_string())?;
-            let mut conn = pool.get().map_err(|e| e.to_string())?;
-            let logins = services::demo::seed(&mut conn).map_err(|e| describe(&e))?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&logins).map_err(|e| e.to_string())?);
-            } else {
-                println!("Demo data ready. Logins (demo only):");
-                println!("  admin  {}  {}", logins.admin.email, logins.admin.password);
-                println!("  staff  {}  {}", logins.staff.email, logins.staff.password);
-                for s in &logins.sellers {
-                    println!("  seller {}  {}  ({}, id {})", s.email, s.password, s.name, s.id);
-                }
-            }
-            Ok(())
+        Command::Demo { json } => seed_demo(&settings, json),
+    }
+}
+
+/// Loads the demo data and prints its logins.
+fn seed_demo(settings: &Settings, json: bool) -> Result<(), String> {
+    let pool = prepare_database(settings).map_err(|e| e.to_string())?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let logins = services::demo::seed(&mut conn).map_err(|e| describe(&e))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&logins).map_err(|e| e.to_string())?);
+    } else {
+        println!("Demo data ready. Logins (demo only, never on a real instance):");
+        println!("  admin  {}  {}", logins.admin.email, logins.admin.password);
+        println!("  staff  {}  {}", logins.staff.email, logins.staff.password);
+        for s in &logins.sellers {
+            println!("  seller {}  {}  ({}, id {})", s.email, s.password, s.name, s.id);
         }
     }
+    Ok(())
 }
 
 /// An error as the operator should read it: field problems in English.

@@ -21,7 +21,7 @@ pub struct TestApp {
     pub pool: Pool,
     pub settings: Settings,
     _dir: tempfile::TempDir,
-    pg: Option<PgDatabase>,
+    _pg: Option<PgDatabase>,
 }
 
 /// A throwaway PostgreSQL database, dropped with the test.
@@ -142,7 +142,7 @@ impl TestApp {
             pool,
             settings,
             _dir: dir,
-            pg,
+            _pg: pg,
         }
     }
 
