@@ -17,10 +17,20 @@ pub struct ConfigArgs {
     #[arg(long, env = "OCOP_ENV", default_value = "development", global = true)]
     pub env: String,
     /// Address and port the HTTP server listens on.
-    #[arg(long, env = "OCOP_BIND", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "OCOP_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     pub bind: String,
     /// Folder for the SQLite database, the generated secret and the mail outbox.
-    #[arg(long, env = "OCOP_DATA_DIR", default_value = "./ocop-data", global = true)]
+    #[arg(
+        long,
+        env = "OCOP_DATA_DIR",
+        default_value = "./ocop-data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// `postgres://...` for PostgreSQL; otherwise a SQLite file path
     /// (default `$OCOP_DATA_DIR/ocop.db`).

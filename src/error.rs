@@ -232,9 +232,9 @@ impl ResponseError for HtmlError {
         }
         let error_id = self.error.log_internal();
         let fields = match &self.error {
-            AppError::Validation(errors) => field_messages(errors, self.lang)
-                .into_values()
-                .collect(),
+            AppError::Validation(errors) => {
+                field_messages(errors, self.lang).into_values().collect()
+            }
             _ => Vec::new(),
         };
         let page = ErrorPage {

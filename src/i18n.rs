@@ -36,7 +36,11 @@ impl Lang {
             let mut pieces = part.split(';');
             let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
             let q = pieces
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok()))
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|v| v.parse::<f32>().ok())
+                })
                 .unwrap_or(1.0);
             let lang = match tag.split('-').next() {
                 Some("vi") => Lang::Vi,
@@ -585,7 +589,10 @@ mod tests {
     fn accept_language_prefers_vietnamese_unless_english_ranks_higher() {
         assert_eq!(Lang::from_accept_language(""), Lang::Vi);
         assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Lang::En);
-        assert_eq!(Lang::from_accept_language("vi-VN,vi;q=0.9,en;q=0.8"), Lang::Vi);
+        assert_eq!(
+            Lang::from_accept_language("vi-VN,vi;q=0.9,en;q=0.8"),
+            Lang::Vi
+        );
         assert_eq!(Lang::from_accept_language("fr,en;q=0.5,vi;q=0.4"), Lang::En);
         assert_eq!(Lang::from_accept_language("fr"), Lang::Vi);
     }

@@ -77,7 +77,10 @@ impl Mailer {
     /// An in-memory mailer and the box it fills.
     pub fn memory(from: &str) -> Result<(Mailer, MemoryBox), MailError> {
         let mailbox = MemoryBox::default();
-        Ok((Mailer::Memory(mailbox.clone(), parse_sender(from)?), mailbox))
+        Ok((
+            Mailer::Memory(mailbox.clone(), parse_sender(from)?),
+            mailbox,
+        ))
     }
 
     /// Sends `mail`, blocking until the server or disk accepted it.

@@ -12,7 +12,11 @@ use ocop::services;
 use ocop::startup::{Application, prepare_database};
 
 #[derive(Parser)]
-#[command(name = "ocop", version, about = "OCOP products: onboarding, traceability stamps, marketplace exports")]
+#[command(
+    name = "ocop",
+    version,
+    about = "OCOP products: onboarding, traceability stamps, marketplace exports"
+)]
 struct Cli {
     #[command(flatten)]
     config: ConfigArgs,
@@ -102,7 +106,8 @@ fn run(cli: Cli) -> Result<(), String> {
             post_office,
             password_stdin: _,
         }) => {
-            let role = Role::parse(&role).map_err(|_| "--role must be admin or staff".to_owned())?;
+            let role =
+                Role::parse(&role).map_err(|_| "--role must be admin or staff".to_owned())?;
             let mut password = String::new();
             std::io::stdin()
                 .read_to_string(&mut password)
@@ -110,8 +115,15 @@ fn run(cli: Cli) -> Result<(), String> {
             let password = password.trim_end_matches(['\r', '\n']);
             let pool = prepare_database(&settings).map_err(|e| e.to_string())?;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
-            let user = services::accounts::create_user(&mut conn, &email, &name, role, post_office, password)
-                .map_err(|e| describe(&e))?;
+            let user = services::accounts::create_user(
+                &mut conn,
+                &email,
+                &name,
+                role,
+                post_office,
+                password,
+            )
+            .map_err(|e| describe(&e))?;
             println!("created {} {} (id {})", user.role, user.email, user.id);
             Ok(())
         }
@@ -125,13 +137,19 @@ fn seed_demo(settings: &Settings, json: bool) -> Result<(), String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let logins = services::demo::seed(&mut conn).map_err(|e| describe(&e))?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&logins).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&logins).map_err(|e| e.to_string())?
+        );
     } else {
         println!("Demo data ready. Logins (demo only, never on a real instance):");
         println!("  admin  {}  {}", logins.admin.email, logins.admin.password);
         println!("  staff  {}  {}", logins.staff.email, logins.staff.password);
         for s in &logins.sellers {
-            println!("  seller {}  {}  ({}, id {})", s.email, s.password, s.name, s.id);
+            println!(
+                "  seller {}  {}  ({}, id {})",
+                s.email, s.password, s.name, s.id
+            );
         }
     }
     Ok(())
@@ -142,7 +160,13 @@ fn describe(e: &ocop::error::AppError) -> String {
     match e {
         ocop::error::AppError::Validation(fields) => fields
             .iter()
-            .map(|f| format!("{}: {}", f.field, ocop::i18n::reason(ocop::i18n::Lang::En, &f.reason)))
+            .map(|f| {
+                format!(
+                    "{}: {}",
+                    f.field,
+                    ocop::i18n::reason(ocop::i18n::Lang::En, &f.reason)
+                )
+            })
             .collect::<Vec<_>>()
             .join("; "),
         other => other.to_string(),

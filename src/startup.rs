@@ -45,7 +45,10 @@ pub fn prepare_database(settings: &Settings) -> Result<Pool, db::DbError> {
 
 impl Application {
     /// Prepares everything and binds `settings.bind` (port 0 picks a free one).
-    pub fn build(settings: Settings, mailer: Mailer) -> Result<Application, Box<dyn std::error::Error>> {
+    pub fn build(
+        settings: Settings,
+        mailer: Mailer,
+    ) -> Result<Application, Box<dyn std::error::Error>> {
         let pool = prepare_database(&settings)?;
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
@@ -132,9 +135,9 @@ fn form_config() -> web::FormConfig {
     web::FormConfig::default()
         .limit(BODY_LIMIT)
         .error_handler(|err, req| match err {
-            actix_web::error::UrlencodedError::Overflow { .. } => {
-                AppError::PayloadTooLarge.html(crate::routes::lang_of(req)).into()
-            }
+            actix_web::error::UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge
+                .html(crate::routes::lang_of(req))
+                .into(),
             other => bad_request(other.to_string(), req),
         })
 }

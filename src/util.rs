@@ -27,19 +27,6 @@ pub fn sha256_hex(data: &[u8]) -> String {
     hex(&Sha256::digest(data))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn hex_and_hash() {
-        assert_eq!(super::hex(&[0, 0xab, 0xff]), "00abff");
-        assert_eq!(
-            super::sha256_hex(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-        assert_eq!(super::random_hex(16).len(), 32);
-    }
-}
-
 /// Percent-encodes `s` for a query-string value.
 pub fn url_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -57,4 +44,17 @@ pub fn url_encode(s: &str) -> String {
 /// login, unlike `//evil.example` or `https://...`.
 pub fn is_local_path(s: &str) -> bool {
     s.starts_with('/') && !s.starts_with("//") && !s.starts_with("/\\") && !s.contains(['\r', '\n'])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hex_and_hash() {
+        assert_eq!(super::hex(&[0, 0xab, 0xff]), "00abff");
+        assert_eq!(
+            super::sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(super::random_hex(16).len(), 32);
+    }
 }

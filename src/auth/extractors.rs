@@ -54,7 +54,11 @@ fn reject(req: &HttpRequest, error: AppError) -> actix_web::Error {
         let lang = crate::routes::lang_of(req);
         let next = matches!(error, AppError::Unauthenticated)
             .then(|| {
-                let pq = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let pq = req
+                    .uri()
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
                 pq.to_owned()
             })
             .filter(|p| crate::util::is_local_path(p));
@@ -154,7 +158,9 @@ impl FromRequest for AdminUser {
     type Future = Fut<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        with_role(req, |u| (u.actor.role == Role::Admin).then_some(AdminUser(u)))
+        with_role(req, |u| {
+            (u.actor.role == Role::Admin).then_some(AdminUser(u))
+        })
     }
 }
 

@@ -1,8 +1,8 @@
 //! argon2id password hashes in PHC string form.
 
+use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
 
 /// Hashes `password` with argon2id and a fresh random salt.
 pub fn hash(password: &str) -> Result<String, String> {

@@ -1,5 +1,7 @@
 //! Text helpers: accent folding for search and slugs, and free-text fields.
 
+use unicode_normalization::UnicodeNormalization;
+
 use super::reason::Reason;
 
 /// Maximum length of a slug, in characters (all ASCII).
@@ -119,9 +121,18 @@ pub fn required_text(value: &str, max_chars: usize) -> Result<String, Reason> {
     optional_text(value, max_chars)?.ok_or(Reason::Required)
 }
 
-/// Like [`required_text`], but an empty value is `Ok(None)`.
+/// Like [`required_text`], but an empty value is `Ok(None)`. Text comes back
+/// in Unicode NFC.
 pub fn optional_text(value: &str, max_chars: usize) -> Result<Option<String>, Reason> {
-    let text = value.trim().replace("\r\n", "\n").replace('\r', "\n");
+    // Keyboards in "Unicode tổ hợp" mode (and macOS) send decomposed letters:
+    // composing them first makes lengths count letters and lets equal names
+    // compare equal.
+    let text: String = value
+        .trim()
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .nfc()
+        .collect();
     if text.is_empty() {
         return Ok(None);
     }

@@ -83,7 +83,14 @@ pub async fn login(
     let ip = client_ip(&req, &state);
     let body = body.into_inner();
     let session = with_db(&state, move |conn, st| {
-        accounts::login(conn, &st.keys, &st.settings, &body.email, &body.password, &ip)
+        accounts::login(
+            conn,
+            &st.keys,
+            &st.settings,
+            &body.email,
+            &body.password,
+            &ip,
+        )
     })
     .await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(session)))
@@ -225,6 +232,9 @@ pub async fn accept_invitation(
     responses((status = 200, body = UserInfo), (status = 401, body = ErrorBody)))]
 pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, AppError> {
     let id = user.actor.user_id;
-    let user = with_db(&state, move |conn, _| User::find(conn, id)?.ok_or(AppError::Unauthenticated)).await?;
+    let user = with_db(&state, move |conn, _| {
+        User::find(conn, id)?.ok_or(AppError::Unauthenticated)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(UserInfo::from(&user)))
 }

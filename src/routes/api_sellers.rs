@@ -206,7 +206,10 @@ pub async fn list(
     let q = text::optional_text(&query.q, 100)
         .map_err(|r| AppError::field("q", r))?
         .unwrap_or_default();
-    let (rows, total) = with_db(&state, move |conn, _| sellers::list(conn, &user.actor, &q, page)).await?;
+    let (rows, total) = with_db(&state, move |conn, _| {
+        sellers::list(conn, &user.actor, &q, page)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(SellerPage {
         items: rows.iter().map(SellerSummary::from).collect(),
         total,
@@ -229,7 +232,10 @@ pub async fn create(
     StaffUser(user): StaffUser,
     body: web::Json<SellerInput>,
 ) -> Result<HttpResponse, AppError> {
-    let seller = with_db(&state, move |conn, _| sellers::create(conn, &user.actor, &body)).await?;
+    let seller = with_db(&state, move |conn, _| {
+        sellers::create(conn, &user.actor, &body)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(SellerView::from(&seller)))
 }
 
@@ -247,7 +253,10 @@ pub async fn get(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let d = with_db(&state, move |conn, _| sellers::detail(conn, &user.actor, id)).await?;
+    let d = with_db(&state, move |conn, _| {
+        sellers::detail(conn, &user.actor, id)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(SellerDetailView {
         seller: SellerView::from(&d.seller),
         members: d.members.iter().map(MemberView::from).collect(),
@@ -273,7 +282,10 @@ pub async fn update(
     body: web::Json<SellerInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let seller = with_db(&state, move |conn, _| sellers::update(conn, &user.actor, id, &body)).await?;
+    let seller = with_db(&state, move |conn, _| {
+        sellers::update(conn, &user.actor, id, &body)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(SellerView::from(&seller)))
 }
 
@@ -298,7 +310,15 @@ pub async fn invite(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let link = with_db(&state, move |conn, st| {
-        sellers::invite(conn, &st.keys, &st.settings, &st.mailer, &user.actor, id, &body)
+        sellers::invite(
+            conn,
+            &st.keys,
+            &st.settings,
+            &st.mailer,
+            &user.actor,
+            id,
+            &body,
+        )
     })
     .await?;
     Ok(HttpResponse::Created().json(InvitationView::from(&link)))
@@ -348,6 +368,9 @@ pub async fn audit_log(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let d = with_db(&state, move |conn, _| sellers::detail(conn, &user.actor, id)).await?;
+    let d = with_db(&state, move |conn, _| {
+        sellers::detail(conn, &user.actor, id)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(d.history.iter().map(AuditView::from).collect::<Vec<_>>()))
 }

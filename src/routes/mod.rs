@@ -10,6 +10,7 @@ pub mod pages_account;
 pub mod pages_invite;
 pub mod pages_seller;
 pub mod pages_staff;
+pub mod seller_form;
 
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, SameSite};
@@ -38,15 +39,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/auth/login", web::post().to(api_auth::login))
                 .route("/auth/logout", web::post().to(api_auth::logout))
                 .route("/auth/password", web::post().to(api_auth::change_password))
-                .route("/auth/password-reset", web::post().to(api_auth::request_reset))
-                .route("/auth/password-reset/confirm", web::post().to(api_auth::confirm_reset))
+                .route(
+                    "/auth/password-reset",
+                    web::post().to(api_auth::request_reset),
+                )
+                .route(
+                    "/auth/password-reset/confirm",
+                    web::post().to(api_auth::confirm_reset),
+                )
                 .route("/me", web::get().to(api_auth::me))
-                .route("/invitations/accept", web::post().to(api_auth::accept_invitation))
+                .route(
+                    "/invitations/accept",
+                    web::post().to(api_auth::accept_invitation),
+                )
                 .route("/sellers", web::get().to(api_sellers::list))
                 .route("/sellers", web::post().to(api_sellers::create))
                 .route("/sellers/{id}", web::get().to(api_sellers::get))
                 .route("/sellers/{id}", web::put().to(api_sellers::update))
-                .route("/sellers/{id}/invitations", web::post().to(api_sellers::invite))
+                .route(
+                    "/sellers/{id}/invitations",
+                    web::post().to(api_sellers::invite),
+                )
                 .route("/sellers/{id}/audit", web::get().to(api_sellers::audit_log))
                 .default_service(web::to(api_meta::not_found)),
         )
@@ -55,21 +68,45 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(pages_account::login_form))
         .route("/login", web::post().to(pages_account::login))
         .route("/logout", web::post().to(pages_account::logout))
-        .route("/account/password", web::get().to(pages_account::password_form))
-        .route("/account/password", web::post().to(pages_account::change_password))
-        .route("/password/forgot", web::get().to(pages_account::forgot_form))
+        .route(
+            "/account/password",
+            web::get().to(pages_account::password_form),
+        )
+        .route(
+            "/account/password",
+            web::post().to(pages_account::change_password),
+        )
+        .route(
+            "/password/forgot",
+            web::get().to(pages_account::forgot_form),
+        )
         .route("/password/forgot", web::post().to(pages_account::forgot))
-        .route("/password/reset/{token}", web::get().to(pages_account::reset_form))
-        .route("/password/reset/{token}", web::post().to(pages_account::reset))
+        .route(
+            "/password/reset/{token}",
+            web::get().to(pages_account::reset_form),
+        )
+        .route(
+            "/password/reset/{token}",
+            web::post().to(pages_account::reset),
+        )
         .route("/invite/{token}", web::get().to(pages_invite::form))
         .route("/invite/{token}", web::post().to(pages_invite::accept))
         .route("/staff", web::get().to(pages_staff::list))
         .route("/staff/sellers/new", web::get().to(pages_staff::new_form))
         .route("/staff/sellers/new", web::post().to(pages_staff::create))
         .route("/staff/sellers/{id}", web::get().to(pages_staff::detail))
-        .route("/staff/sellers/{id}/edit", web::get().to(pages_staff::edit_form))
-        .route("/staff/sellers/{id}/edit", web::post().to(pages_staff::update))
-        .route("/staff/sellers/{id}/invite", web::post().to(pages_staff::invite))
+        .route(
+            "/staff/sellers/{id}/edit",
+            web::get().to(pages_staff::edit_form),
+        )
+        .route(
+            "/staff/sellers/{id}/edit",
+            web::post().to(pages_staff::update),
+        )
+        .route(
+            "/staff/sellers/{id}/invite",
+            web::post().to(pages_staff::invite),
+        )
         .route("/seller", web::get().to(pages_seller::home))
         .route("/seller/edit", web::get().to(pages_seller::edit_form))
         .route("/seller/edit", web::post().to(pages_seller::update))
@@ -87,7 +124,10 @@ pub fn lang_of(req: &HttpRequest) -> Lang {
     {
         return l;
     }
-    if let Some(l) = req.cookie(LANG_COOKIE).and_then(|c| Lang::from_code(c.value())) {
+    if let Some(l) = req
+        .cookie(LANG_COOKIE)
+        .and_then(|c| Lang::from_code(c.value()))
+    {
         return l;
     }
     req.headers()
@@ -141,7 +181,9 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn new(req: &HttpRequest, lang: Lang, user: Option<&AuthUser>) -> Chrome {
-        let user = user.cloned().or_else(|| req.extensions().get::<AuthUser>().cloned());
+        let user = user
+            .cloned()
+            .or_else(|| req.extensions().get::<AuthUser>().cloned());
         Chrome {
             lang,
             t: lang.texts(),
@@ -174,7 +216,10 @@ impl Chrome {
 }
 
 /// Renders a page with `status`.
-pub fn render<T: Template>(status: actix_web::http::StatusCode, page: &T) -> Result<HttpResponse, AppError> {
+pub fn render<T: Template>(
+    status: actix_web::http::StatusCode,
+    page: &T,
+) -> Result<HttpResponse, AppError> {
     let html = page.render()?;
     Ok(HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
@@ -202,7 +247,9 @@ pub fn session_cookie(state: &AppState, token: &str) -> Cookie<'static> {
         .http_only(true)
         .same_site(SameSite::Strict)
         .secure(state.settings.secure_cookies())
-        .max_age(actix_web::cookie::time::Duration::hours(state.settings.session_hours))
+        .max_age(actix_web::cookie::time::Duration::hours(
+            state.settings.session_hours,
+        ))
         .finish()
 }
 

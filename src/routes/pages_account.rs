@@ -83,13 +83,20 @@ pub struct LoginQuery {
 }
 
 /// `GET /login`.
-pub async fn login_form(req: HttpRequest, lang: Lang, query: web::Query<LoginQuery>) -> Result<HttpResponse, HtmlError> {
+pub async fn login_form(
+    req: HttpRequest,
+    lang: Lang,
+    query: web::Query<LoginQuery>,
+) -> Result<HttpResponse, HtmlError> {
     page(&LoginPage {
         c: Chrome::new(&req, lang, None),
         email: String::new(),
         next: safe_next(query.next.as_deref()),
         message: None,
-        info: query.reset.as_ref().map(|_| lang.texts().reset_done.to_owned()),
+        info: query
+            .reset
+            .as_ref()
+            .map(|_| lang.texts().reset_done.to_owned()),
     })
     .map_err(|e| e.html(lang))
 }
@@ -162,10 +169,10 @@ pub async fn login(
 /// `POST /logout`: revokes every session of the user and drops the cookie.
 pub async fn logout(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     // Logging out must work even with a stale cookie, so no extractor here.
-    if let Ok(user) = <AuthUser as actix_web::FromRequest>::extract(&req).await {
-        if let Err(e) = with_db(&state, move |conn, _| accounts::logout(conn, &user.actor)).await {
-            tracing::error!(cause = %e, "logout failed");
-        }
+    if let Ok(user) = <AuthUser as actix_web::FromRequest>::extract(&req).await
+        && let Err(e) = with_db(&state, move |conn, _| accounts::logout(conn, &user.actor)).await
+    {
+        tracing::error!(cause = %e, "logout failed");
     }
     let mut res = see_other("/");
     let _ = res.add_cookie(&expired_session_cookie(&state));
@@ -181,7 +188,11 @@ struct PasswordPage {
 }
 
 /// `GET /account/password`.
-pub async fn password_form(req: HttpRequest, lang: Lang, user: AuthUser) -> Result<HttpResponse, HtmlError> {
+pub async fn password_form(
+    req: HttpRequest,
+    lang: Lang,
+    user: AuthUser,
+) -> Result<HttpResponse, HtmlError> {
     page(&PasswordPage {
         c: Chrome::new(&req, lang, Some(&user)),
         errors: Errors::new(),
@@ -235,10 +246,20 @@ pub async fn change_password(
         Err(AppError::Validation(errors)) => {
             let mut errors = field_messages(&errors, lang);
             if errors.contains_key("current_password") {
-                errors.insert("current_password", lang.texts().wrong_current_password.to_owned());
+                errors.insert(
+                    "current_password",
+                    lang.texts().wrong_current_password.to_owned(),
+                );
             }
-            render(StatusCode::UNPROCESSABLE_ENTITY, &PasswordPage { c, errors, done: false })
-                .map_err(|e| e.html(lang))
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &PasswordPage {
+                    c,
+                    errors,
+                    done: false,
+                },
+            )
+            .map_err(|e| e.html(lang))
         }
         Err(e) => Err(e.html(lang)),
     }
@@ -374,7 +395,13 @@ pub async fn reset(
     let token = token.into_inner();
     let t = token.clone();
     let result = with_db(&state, move |conn, st| {
-        accounts::reset_password(conn, &t, &st.keys, &form.password, Some(&form.password_confirm))
+        accounts::reset_password(
+            conn,
+            &t,
+            &st.keys,
+            &form.password,
+            Some(&form.password_confirm),
+        )
     })
     .await;
     match result {

@@ -41,11 +41,21 @@ pub async fn form(
 ) -> Result<HttpResponse, HtmlError> {
     let token = token.into_inner();
     let t = token.clone();
-    let view = with_db(&state, move |conn, st| accounts::view_invitation(conn, &st.keys, &t))
-        .await
-        .map_err(|e| e.html(lang))?;
+    let view = with_db(&state, move |conn, st| {
+        accounts::view_invitation(conn, &st.keys, &t)
+    })
+    .await
+    .map_err(|e| e.html(lang))?;
     let name = view.link.name.clone();
-    page(&invite_page(&req, lang, &token, &view, name, Default::default())).map_err(|e| e.html(lang))
+    page(&invite_page(
+        &req,
+        lang,
+        &token,
+        &view,
+        name,
+        Default::default(),
+    ))
+    .map_err(|e| e.html(lang))
 }
 
 /// `POST /invite/{token}`: creates the account, logs the member in and
@@ -59,9 +69,20 @@ pub async fn accept(
 ) -> Result<HttpResponse, HtmlError> {
     let token = token.into_inner();
     let form = form.into_inner();
-    let (t, f) = (token.clone(), (form.name.clone(), form.password, form.password_confirm));
+    let (t, f) = (
+        token.clone(),
+        (form.name.clone(), form.password, form.password_confirm),
+    );
     let result = with_db(&state, move |conn, st| {
-        accounts::accept_invitation(conn, &st.keys, &st.settings, &t, Some(&f.0), &f.1, Some(&f.2))
+        accounts::accept_invitation(
+            conn,
+            &st.keys,
+            &st.settings,
+            &t,
+            Some(&f.0),
+            &f.1,
+            Some(&f.2),
+        )
     })
     .await;
     match result {
@@ -73,12 +94,21 @@ pub async fn accept(
         }
         Err(AppError::Validation(errors)) => {
             let t = token.clone();
-            let view = with_db(&state, move |conn, st| accounts::view_invitation(conn, &st.keys, &t))
-                .await
-                .map_err(|e| e.html(lang))?;
+            let view = with_db(&state, move |conn, st| {
+                accounts::view_invitation(conn, &st.keys, &t)
+            })
+            .await
+            .map_err(|e| e.html(lang))?;
             render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &invite_page(&req, lang, &token, &view, form.name, field_messages(&errors, lang)),
+                &invite_page(
+                    &req,
+                    lang,
+                    &token,
+                    &view,
+                    form.name,
+                    field_messages(&errors, lang),
+                ),
             )
             .map_err(|e| e.html(lang))
         }

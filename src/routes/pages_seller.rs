@@ -8,7 +8,9 @@ use crate::auth::SellerUser;
 use crate::error::HtmlError;
 use crate::i18n::Lang;
 use crate::routes::api_sellers::{MemberView, SellerView};
-use crate::routes::pages_staff::{SellerFormData, input_of, save_edit, seller_form_page};
+use crate::routes::seller_form::{
+    self, DEFAULT_PROVINCE, FormSpec, SellerFormData, SellerFormPage, input_of, province_of_commune,
+};
 use crate::routes::{Chrome, page, with_db};
 use crate::services::sellers;
 use crate::startup::AppState;
@@ -43,14 +45,21 @@ pub async fn home(
     page(&SellerHomePage {
         c: Chrome::new(&req, lang, Some(&me.user)),
         s: SellerView::from(&d.seller),
-        members: d
-            .members
-            .iter()
-            .map(MemberView::from)
-            .collect(),
+        members: d.members.iter().map(MemberView::from).collect(),
         notice: query.saved.as_ref().map(|_| lang.texts().saved),
     })
     .map_err(|e| e.html(lang))
+}
+
+/// The spec of a member's own edit form: no status, no consent question.
+fn own_spec(t: &crate::i18n::Texts) -> FormSpec {
+    FormSpec {
+        title: t.seller_edit_title,
+        action: "/seller/edit".into(),
+        back: "/seller".into(),
+        show_status: false,
+        ask_consent: false,
+    }
 }
 
 /// `GET /seller/edit`: members correct their own org's details.
@@ -66,13 +75,10 @@ pub async fn edit_form(
         .map_err(|e| e.html(lang))?;
     let view = SellerView::from(&d.seller);
     let c = Chrome::new(&req, lang, Some(&me.user));
-    let title = c.t.seller_edit_title;
-    let province = crate::domain::commune::commune(u32::try_from(view.commune_code).unwrap_or(0))
-        .map(|k| k.province_code)
-        .unwrap_or(38);
-    let form = input_of(&view);
-    page(&seller_form_page(c, title, "/seller/edit".into(), "/seller".into(), form, province, false, false, Default::default()))
-        .map_err(|e| e.html(lang))
+    let spec = own_spec(c.t);
+    let province = province_of_commune(&view.commune_code.to_string()).unwrap_or(DEFAULT_PROVINCE);
+    SellerFormPage::new(c, spec, input_of(&view), province, Default::default())
+        .respond(actix_web::http::StatusCode::OK, lang)
 }
 
 /// `POST /seller/edit`.
@@ -83,14 +89,15 @@ pub async fn update(
     me: SellerUser,
     form: web::Form<SellerFormData>,
 ) -> Result<HttpResponse, HtmlError> {
-    save_edit(
+    let spec = own_spec(lang.texts());
+    seller_form::submit(
         &state,
         &req,
         lang,
         &me.user,
-        me.seller_id,
+        Some(me.seller_id),
         form.into_inner(),
-        ("/seller/edit".into(), "/seller".into(), false),
+        spec,
     )
     .await
 }

@@ -46,7 +46,11 @@ fn address_key(ip: &str) -> String {
 
 /// Refuses when any key has used up its failures; the answer says when the
 /// oldest failure ages out.
-fn check_throttle(conn: &mut DbConn, keys: &[(String, i64)], window: Duration) -> Result<(), AppError> {
+fn check_throttle(
+    conn: &mut DbConn,
+    keys: &[(String, i64)],
+    window: Duration,
+) -> Result<(), AppError> {
     let now = now();
     let since = now - window;
     for (key, limit) in keys {
@@ -62,7 +66,11 @@ fn check_throttle(conn: &mut DbConn, keys: &[(String, i64)], window: Duration) -
 }
 
 /// Issues a login token for `user`.
-pub fn issue_session(keys: &TokenKeys, settings: &Settings, user: User) -> Result<Session, AppError> {
+pub fn issue_session(
+    keys: &TokenKeys,
+    settings: &Settings,
+    user: User,
+) -> Result<Session, AppError> {
     let expires_at = now() + Duration::hours(settings.session_hours);
     let token = keys
         .sign(
@@ -165,46 +173,48 @@ pub fn change_password(
     let hash = password::hash(new.as_str()).map_err(AppError::internal)?;
     let user = conn.transaction(|conn| -> Result<User, AppError> {
         User::set_password(conn, user.id, &hash)?;
-        audit(conn, Some(actor), None, "password_changed", "user", Some(user.id), serde_json::json!({}))?;
+        audit(
+            conn,
+            Some(actor),
+            None,
+            "password_changed",
+            "user",
+            Some(user.id),
+            serde_json::json!({}),
+        )?;
         User::find(conn, user.id)?.ok_or(AppError::NotFound)
     })?;
     issue_session(keys, settings, user)
 }
 
-/// A freshly made one-time link: the token for the URL and its stored row.
-pub struct IssuedLink {
+/// A signed one-time token and the hash its link row is stored under.
+pub struct LinkToken {
     pub token: String,
-    pub link: AccountLink,
+    pub hash: String,
 }
 
-/// Creates a one-time link row and its signed token. Only the token's hash
-/// is stored, so the database alone cannot be used to take over accounts.
-pub fn issue_link(
-    conn: &mut DbConn,
+/// Signs a one-time token for `purpose`, valid until `expires_at`. Only its
+/// hash goes to the database, so a copy of the database hands out no links.
+pub fn link_token(
     keys: &TokenKeys,
-    new: NewAccountLink<'_>,
-) -> Result<IssuedLink, AppError> {
-    let audience = match new.purpose {
-        PURPOSE_INVITATION => Audience::Invitation,
-        _ => Audience::PasswordReset,
+    purpose: &str,
+    expires_at: NaiveDateTime,
+) -> Result<LinkToken, AppError> {
+    let audience = if purpose == PURPOSE_INVITATION {
+        Audience::Invitation
+    } else {
+        Audience::PasswordReset
     };
     let token = keys
         .sign(
             audience,
             &crate::util::random_hex(16),
             0,
-            new.expires_at.and_utc().timestamp(),
+            expires_at.and_utc().timestamp(),
         )
         .map_err(AppError::internal)?;
     let hash = crate::util::sha256_hex(token.as_bytes());
-    let link = AccountLink::insert(
-        conn,
-        &NewAccountLink {
-            token_hash: &hash,
-            ..new
-        },
-    )?;
-    Ok(IssuedLink { token, link })
+    Ok(LinkToken { token, hash })
 }
 
 /// The live link behind `token`: signed for `purpose`, known, unused and
@@ -234,7 +244,11 @@ pub struct InvitationView {
     pub seller_name: String,
 }
 
-pub fn view_invitation(conn: &mut DbConn, keys: &TokenKeys, token: &str) -> Result<InvitationView, AppError> {
+pub fn view_invitation(
+    conn: &mut DbConn,
+    keys: &TokenKeys,
+    token: &str,
+) -> Result<InvitationView, AppError> {
     let link = open_link(conn, keys, PURPOSE_INVITATION, token)?;
     let seller_id = link.seller_id.ok_or(AppError::LinkInvalid)?;
     let seller = Seller::find(conn, seller_id)?.ok_or(AppError::LinkInvalid)?;
@@ -324,7 +338,11 @@ pub fn request_password_reset(
         return Err(AppError::field("email", Reason::InvalidEmail));
     };
     let key = format!("reset:{client_ip}");
-    check_throttle(conn, &[(key.clone(), RESET_MAILS_PER_HOUR)], Duration::hours(1))?;
+    check_throttle(
+        conn,
+        &[(key.clone(), RESET_MAILS_PER_HOUR)],
+        Duration::hours(1),
+    )?;
     login_failure::record(conn, &key, now())?;
     let Some(user) = User::find_by_email(conn, email.as_str())? else {
         return Ok(());
@@ -333,22 +351,26 @@ pub fn request_password_reset(
         return Ok(());
     }
     let at = now();
-    let issued = issue_link(
+    let expires_at = at + Duration::hours(RESET_HOURS);
+    let issued = link_token(keys, PURPOSE_PASSWORD_RESET, expires_at)?;
+    AccountLink::insert(
         conn,
-        keys,
-        NewAccountLink {
+        &NewAccountLink {
             purpose: PURPOSE_PASSWORD_RESET,
-            token_hash: "",
+            token_hash: &issued.hash,
             email: &user.email,
             name: &user.name,
             seller_id: None,
             user_id: Some(user.id),
             created_by: None,
             created_at: at,
-            expires_at: at + Duration::hours(RESET_HOURS),
+            expires_at,
         },
     )?;
-    let link = format!("{}/password/reset/{}", settings.public_base_url, issued.token);
+    let link = format!(
+        "{}/password/reset/{}",
+        settings.public_base_url, issued.token
+    );
     let mail = bilingual_mail(&user.email, &user.name, |t| {
         (
             t.mail_reset_subject,
@@ -381,7 +403,15 @@ pub fn reset_password(
         }
         User::set_password(conn, user_id, &hash)?;
         login_failure::clear(conn, &account_key(&link.email))?;
-        audit(conn, None, None, "password_reset", "user", Some(user_id), serde_json::json!({}))?;
+        audit(
+            conn,
+            None,
+            None,
+            "password_reset",
+            "user",
+            Some(user_id),
+            serde_json::json!({}),
+        )?;
         Ok(())
     })
 }

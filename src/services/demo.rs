@@ -48,7 +48,14 @@ struct DemoSeller {
 }
 
 fn demo_sellers() -> Vec<DemoSeller> {
-    let base = |kind: &str, legal: &str, short: &str, tax: &str, rep: &str, phone: &str, commune: &str, village: &str| SellerInput {
+    let base = |kind: &str,
+                legal: &str,
+                short: &str,
+                tax: &str,
+                rep: &str,
+                phone: &str,
+                commune: &str,
+                village: &str| SellerInput {
         kind: kind.into(),
         legal_name: legal.into(),
         short_name: short.into(),
@@ -127,7 +134,14 @@ pub fn seed(conn: &mut DbConn) -> Result<DemoLogins, AppError> {
             )?,
         };
         if User::find_by_email(conn, ADMIN_EMAIL)?.is_none() {
-            accounts::create_user(conn, ADMIN_EMAIL, "Quản trị OCOP", Role::Admin, None, ADMIN_PASSWORD)?;
+            accounts::create_user(
+                conn,
+                ADMIN_EMAIL,
+                "Quản trị OCOP",
+                Role::Admin,
+                None,
+                ADMIN_PASSWORD,
+            )?;
         }
         let staff = match User::find_by_email(conn, STAFF_EMAIL)? {
             Some(u) => u,
@@ -153,7 +167,8 @@ pub fn seed(conn: &mut DbConn) -> Result<DemoLogins, AppError> {
                 None => sellers::create(conn, &actor, &demo.input)?,
             };
             if User::find_by_email(conn, demo.member_email)?.is_none() {
-                let hash = crate::auth::password::hash(demo.member_password).map_err(AppError::internal)?;
+                let hash = crate::auth::password::hash(demo.member_password)
+                    .map_err(AppError::internal)?;
                 let at = now();
                 User::insert(
                     conn,

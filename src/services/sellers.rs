@@ -19,7 +19,7 @@ use crate::domain::{
 };
 use crate::error::AppError;
 use crate::mail::Mailer;
-use crate::services::accounts::{INVITATION_HOURS, bilingual_mail, issue_link};
+use crate::services::accounts::{INVITATION_HOURS, bilingual_mail, link_token};
 use crate::services::{Actor, audit, visible_seller};
 
 /// Field lengths, also documented in the OpenAPI schema.
@@ -89,15 +89,25 @@ fn gs1_check_ok(digits: &str) -> bool {
 }
 
 /// Parses and checks every field, reporting all problems at once.
-pub fn validate(input: &SellerInput, consent_at: Option<chrono::NaiveDateTime>) -> Result<SellerChanges, FieldErrors> {
+pub fn validate(
+    input: &SellerInput,
+    consent_at: Option<chrono::NaiveDateTime>,
+) -> Result<SellerChanges, FieldErrors> {
     let mut e = FieldErrors::new();
     let kind = e.check("kind", SellerKind::parse(&input.kind));
-    let legal_name = e.check("legal_name", text::required_text(&input.legal_name, MAX_LEGAL_NAME));
-    let short_name = e.check("short_name", text::required_text(&input.short_name, MAX_SHORT_NAME));
+    let legal_name = e.check(
+        "legal_name",
+        text::required_text(&input.legal_name, MAX_LEGAL_NAME),
+    );
+    let short_name = e.check(
+        "short_name",
+        text::required_text(&input.short_name, MAX_SHORT_NAME),
+    );
     let tax_code = if input.tax_code.trim().is_empty() {
         Some(None)
     } else {
-        e.check("tax_code", TaxCode::parse(&input.tax_code)).map(Some)
+        e.check("tax_code", TaxCode::parse(&input.tax_code))
+            .map(Some)
     };
     if let (Some(Some(code)), Some(kind)) = (&tax_code, kind)
         && code.is_personal_id()
@@ -108,18 +118,28 @@ pub fn validate(input: &SellerInput, consent_at: Option<chrono::NaiveDateTime>) 
     let business_reg_no = if input.business_reg_no.trim().is_empty() {
         Some(None)
     } else {
-        e.check("business_reg_no", BusinessRegNo::parse(&input.business_reg_no)).map(Some)
+        e.check(
+            "business_reg_no",
+            BusinessRegNo::parse(&input.business_reg_no),
+        )
+        .map(Some)
     };
     if matches!(tax_code, Some(None)) && matches!(business_reg_no, Some(None)) {
         e.push("tax_code", Reason::Required);
     }
-    let representative = e.check("representative", text::required_text(&input.representative, MAX_PERSON_NAME));
+    let representative = e.check(
+        "representative",
+        text::required_text(&input.representative, MAX_PERSON_NAME),
+    );
     let phone = e.check("phone", Phone::parse(&input.phone));
     let zalo_phone = optional(&mut e, "zalo_phone", &input.zalo_phone, Phone::parse_mobile);
     let email = optional(&mut e, "email", &input.email, Email::parse);
     let commune = e.check("commune_code", CommuneCode::parse(&input.commune_code));
     let village = e.check("village", text::optional_text(&input.village, MAX_PLACE));
-    let former_district = e.check("former_district", text::optional_text(&input.former_district, MAX_PLACE));
+    let former_district = e.check(
+        "former_district",
+        text::optional_text(&input.former_district, MAX_PLACE),
+    );
     let gln = optional(&mut e, "gln", &input.gln, |s| {
         let s = s.trim();
         if s.len() == 13 && gs1_check_ok(s) {
@@ -128,7 +148,10 @@ pub fn validate(input: &SellerInput, consent_at: Option<chrono::NaiveDateTime>) 
             Err(Reason::Invalid)
         }
     });
-    let bank_account = e.check("bank_account", text::optional_text(&input.bank_account, MAX_PLACE));
+    let bank_account = e.check(
+        "bank_account",
+        text::optional_text(&input.bank_account, MAX_PLACE),
+    );
     let status = if input.status.trim().is_empty() {
         Some(SellerStatus::Active)
     } else {
@@ -241,14 +264,27 @@ pub fn create(conn: &mut DbConn, actor: &Actor, input: &SellerInput) -> Result<S
             &NewSeller::from_changes(fields, Some(actor.user_id), actor.post_office_id),
         )
         .map_err(tax_code_taken)?;
-        audit(conn, Some(actor), Some(seller.id), "seller_created", "seller", Some(seller.id), audit_fields(&seller))?;
+        audit(
+            conn,
+            Some(actor),
+            Some(seller.id),
+            "seller_created",
+            "seller",
+            Some(seller.id),
+            audit_fields(&seller),
+        )?;
         Ok(seller)
     })
 }
 
 /// Edits a seller org. Staff and admins may change everything; a member may
 /// correct its own org's details but not its status.
-pub fn update(conn: &mut DbConn, actor: &Actor, id: i64, input: &SellerInput) -> Result<Seller, AppError> {
+pub fn update(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    input: &SellerInput,
+) -> Result<Seller, AppError> {
     let existing = visible_seller(conn, actor, id)?;
     let mut input = input.clone();
     if actor.role == Role::Seller {
@@ -263,7 +299,15 @@ pub fn update(conn: &mut DbConn, actor: &Actor, id: i64, input: &SellerInput) ->
     }
     conn.transaction(|conn| {
         let seller = Seller::update(conn, id, &fields).map_err(tax_code_taken)?;
-        audit(conn, Some(actor), Some(id), "seller_updated", "seller", Some(id), changed_fields(&existing, &seller))?;
+        audit(
+            conn,
+            Some(actor),
+            Some(id),
+            "seller_updated",
+            "seller",
+            Some(id),
+            changed_fields(&existing, &seller),
+        )?;
         Ok(seller)
     })
 }
@@ -294,11 +338,18 @@ fn changed_fields(old: &Seller, new: &Seller) -> serde_json::Value {
 
 /// A tax code as it may appear in lists and logs: personal ids masked.
 pub fn mask_tax_code(code: &str) -> String {
-    TaxCode::parse(code).map(|t| t.masked()).unwrap_or_else(|_| code.to_owned())
+    TaxCode::parse(code)
+        .map(|t| t.masked())
+        .unwrap_or_else(|_| code.to_owned())
 }
 
 /// Sellers the actor may see whose names match `query`, one page at a time.
-pub fn list(conn: &mut DbConn, actor: &Actor, query: &str, page: i64) -> Result<(Vec<Seller>, i64), AppError> {
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    query: &str,
+    page: i64,
+) -> Result<(Vec<Seller>, i64), AppError> {
     let scope = match actor.role {
         Role::Admin => SellerScope::All,
         Role::Staff => SellerScope::OnboardedBy(actor.user_id),
@@ -306,7 +357,13 @@ pub fn list(conn: &mut DbConn, actor: &Actor, query: &str, page: i64) -> Result<
     };
     let folded = text::fold(query);
     let page = page.max(1);
-    Ok(Seller::search(conn, scope, &folded, PAGE_SIZE, (page - 1) * PAGE_SIZE)?)
+    Ok(Seller::search(
+        conn,
+        scope,
+        &folded,
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+    )?)
 }
 
 /// A seller with its members, invitations and recent history.
@@ -341,7 +398,7 @@ pub struct InviteInput {
 }
 
 /// Staff invite a member: a one-time link valid for 72 hours is mailed in
-/// Vietnamese and English. The row is written only if the mail went out.
+/// Vietnamese and English. The link is stored only once the mail went out.
 pub fn invite(
     conn: &mut DbConn,
     keys: &TokenKeys,
@@ -365,22 +422,39 @@ pub fn invite(
     if User::find_by_email(conn, email.as_str())?.is_some() {
         return Err(AppError::field("email", Reason::Taken));
     }
-    let inviter = User::find(conn, actor.user_id)?.map(|u| u.name).unwrap_or_default();
+    let inviter = User::find(conn, actor.user_id)?
+        .map(|u| u.name)
+        .unwrap_or_default();
+    let at = now();
+    let expires_at = at + Duration::hours(INVITATION_HOURS);
+    let issued = link_token(keys, PURPOSE_INVITATION, expires_at)?;
+    let url = format!("{}/invite/{}", settings.public_base_url, issued.token);
+    let mail = bilingual_mail(email.as_str(), &name, |t| {
+        (
+            t.mail_invite_subject,
+            t.mail_invite_body
+                .replace("{name}", &name)
+                .replace("{inviter}", &inviter)
+                .replace("{seller}", &seller.short_name)
+                .replace("{link}", &url),
+        )
+    });
+    // Sent before anything is written, so a mail server that fails leaves no
+    // dangling invitation, and no database lock is held while SMTP talks.
+    mailer.send(&mail).map_err(AppError::internal)?;
     conn.transaction(|conn| {
-        let at = now();
-        let issued = issue_link(
+        let link = AccountLink::insert(
             conn,
-            keys,
-            NewAccountLink {
+            &NewAccountLink {
                 purpose: PURPOSE_INVITATION,
-                token_hash: "",
+                token_hash: &issued.hash,
                 email: email.as_str(),
                 name: &name,
                 seller_id: Some(seller.id),
                 user_id: None,
                 created_by: Some(actor.user_id),
                 created_at: at,
-                expires_at: at + Duration::hours(INVITATION_HOURS),
+                expires_at,
             },
         )?;
         audit(
@@ -389,22 +463,10 @@ pub fn invite(
             Some(seller.id),
             "member_invited",
             "invitation",
-            Some(issued.link.id),
+            Some(link.id),
             serde_json::json!({ "email": email.as_str(), "name": name }),
         )?;
-        let url = format!("{}/invite/{}", settings.public_base_url, issued.token);
-        let mail = bilingual_mail(email.as_str(), &name, |t| {
-            (
-                t.mail_invite_subject,
-                t.mail_invite_body
-                    .replace("{name}", &name)
-                    .replace("{inviter}", &inviter)
-                    .replace("{seller}", &seller.short_name)
-                    .replace("{link}", &url),
-            )
-        });
-        mailer.send(&mail).map_err(AppError::internal)?;
-        Ok(issued.link)
+        Ok(link)
     })
 }
 
@@ -450,8 +512,17 @@ mod tests {
         };
         let e = validate(&bad, None).expect_err("invalid");
         for field in [
-            "kind", "legal_name", "short_name", "tax_code", "representative", "phone",
-            "zalo_phone", "email", "commune_code", "gln", "consent",
+            "kind",
+            "legal_name",
+            "short_name",
+            "tax_code",
+            "representative",
+            "phone",
+            "zalo_phone",
+            "email",
+            "commune_code",
+            "gln",
+            "consent",
         ] {
             assert!(e.get(field).is_some(), "{field} not reported: {e:?}");
         }
@@ -463,7 +534,10 @@ mod tests {
     fn personal_id_only_for_households() {
         let mut i = input();
         i.tax_code = "038012345678".into();
-        assert_eq!(validate(&i, None).expect_err("htx").get("tax_code"), Some(&Reason::InvalidTaxCode));
+        assert_eq!(
+            validate(&i, None).expect_err("htx").get("tax_code"),
+            Some(&Reason::InvalidTaxCode)
+        );
         i.kind = "household".into();
         assert!(validate(&i, None).is_ok());
     }

@@ -35,7 +35,8 @@ struct PgDatabase {
 fn fresh_pg_database(admin_url: &str) -> (String, PgDatabase) {
     let name = format!("ocop_test_{}", ocop::util::random_hex(6));
     let mut conn = PgConnection::establish(admin_url).expect("connect to OCOP_TEST_DATABASE_URL");
-    conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+    conn.batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("create test database");
     let (base, query) = match admin_url.split_once('?') {
         Some((b, q)) => (b, format!("?{q}")),
         None => (admin_url, String::new()),
@@ -120,7 +121,10 @@ impl CliEnv {
 impl Drop for PgDatabase {
     fn drop(&mut self) {
         if let Ok(mut conn) = PgConnection::establish(&self.admin_url) {
-            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+            let _ = conn.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
         }
     }
 }
@@ -160,7 +164,13 @@ impl TestApp {
 
     /// Sends `body` as JSON and returns the status and the parsed answer
     /// (`Value::Null` for an empty body).
-    pub async fn send_json(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn send_json(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
         let mut req = self.client().request(method, self.url(path));
         if let Some(t) = token {
@@ -174,7 +184,8 @@ impl TestApp {
         let value = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
         (res.status(), value)
     }
@@ -183,18 +194,32 @@ impl TestApp {
         self.send_json("GET", path, token, None).await
     }
 
-    pub async fn post_json(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> (StatusCode, Value) {
         self.send_json("POST", path, token, Some(body)).await
     }
 
-    pub async fn put_json(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+    pub async fn put_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> (StatusCode, Value) {
         self.send_json("PUT", path, token, Some(body)).await
     }
 
     /// Logs in through the API and returns the bearer token.
     pub async fn login(&self, email: &str, password: &str) -> String {
         let (status, body) = self
-            .post_json("/api/v1/auth/login", None, serde_json::json!({ "email": email, "password": password }))
+            .post_json(
+                "/api/v1/auth/login",
+                None,
+                serde_json::json!({ "email": email, "password": password }),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "login of {email} failed: {body}");
         body["token"].as_str().expect("token").to_owned()
@@ -217,15 +242,25 @@ impl TestApp {
         let (email, password) = (email.to_owned(), password.to_owned());
         actix_web::rt::task::spawn_blocking(move || {
             let mut conn = pool.get().expect("conn");
-            ocop::services::accounts::create_user(&mut conn, &email, "Nhân viên khác", ocop::domain::Role::Staff, None, &password)
-                .expect("create staff");
+            ocop::services::accounts::create_user(
+                &mut conn,
+                &email,
+                "Nhân viên khác",
+                ocop::domain::Role::Staff,
+                None,
+                &password,
+            )
+            .expect("create staff");
         })
         .await
         .expect("join");
     }
 
     /// Runs `f` on a pooled connection off the async runtime.
-    pub async fn db<T: Send + 'static>(&self, f: impl FnOnce(&mut ocop::db::DbConn) -> T + Send + 'static) -> T {
+    pub async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut ocop::db::DbConn) -> T + Send + 'static,
+    ) -> T {
         let pool = self.pool.clone();
         actix_web::rt::task::spawn_blocking(move || {
             let mut conn = pool.get().expect("conn");
@@ -237,8 +272,14 @@ impl TestApp {
 
     /// The invitation or reset link in the newest mail to `to`, as a path.
     pub fn link_in_mail(&self, to: &str, prefix: &str) -> String {
-        let mail = self.mail.last_to(to).unwrap_or_else(|| panic!("no mail to {to}"));
-        let start = mail.body.find(&format!("http://ocop.test{prefix}")).expect("link in mail");
+        let mail = self
+            .mail
+            .last_to(to)
+            .unwrap_or_else(|| panic!("no mail to {to}"));
+        let start = mail
+            .body
+            .find(&format!("http://ocop.test{prefix}"))
+            .expect("link in mail");
         let rest = &mail.body[start + "http://ocop.test".len()..];
         rest.split_whitespace().next().expect("link").to_owned()
     }
@@ -266,7 +307,13 @@ pub fn seller_json(tax_code: &str) -> Value {
 pub fn form_body(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
-        .map(|(k, v)| format!("{}={}", ocop::util::url_encode(k), ocop::util::url_encode(v)))
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                ocop::util::url_encode(k),
+                ocop::util::url_encode(v)
+            )
+        })
         .collect::<Vec<_>>()
         .join("&")
 }
@@ -284,9 +331,19 @@ pub struct PageResponse {
 impl TestApp {
     /// Requests a page like a browser without JavaScript: an optional
     /// session cookie, an optional form body, and an Accept-Language.
-    pub async fn page(&self, method: &str, path: &str, cookie: Option<&str>, form: Option<&[(&str, &str)]>, lang: &str) -> PageResponse {
+    pub async fn page(
+        &self,
+        method: &str,
+        path: &str,
+        cookie: Option<&str>,
+        form: Option<&[(&str, &str)]>,
+        lang: &str,
+    ) -> PageResponse {
         let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self.client().request(method, self.url(path)).insert_header(("Accept-Language", lang.to_owned()));
+        let mut req = self
+            .client()
+            .request(method, self.url(path))
+            .insert_header(("Accept-Language", lang.to_owned()));
         if let Some(c) = cookie {
             req = req.insert_header(("Cookie", c.to_owned()));
         }
@@ -308,7 +365,11 @@ impl TestApp {
             .find(|c| c.starts_with("ocop_session="))
             .and_then(|c| c.split(';').next())
             .map(str::to_owned);
-        let location = res.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let location = res
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let body = res.body().limit(10 << 20).await.expect("body");
         PageResponse {
             status: res.status(),
@@ -322,9 +383,20 @@ impl TestApp {
     /// Logs in through the HTML form and returns the session cookie.
     pub async fn page_login(&self, email: &str, password: &str) -> String {
         let res = self
-            .page("POST", "/login", None, Some(&[("email", email), ("password", password), ("next", "/")]), "vi")
+            .page(
+                "POST",
+                "/login",
+                None,
+                Some(&[("email", email), ("password", password), ("next", "/")]),
+                "vi",
+            )
             .await;
-        assert_eq!(res.status, StatusCode::SEE_OTHER, "form login failed: {}", res.body);
+        assert_eq!(
+            res.status,
+            StatusCode::SEE_OTHER,
+            "form login failed: {}",
+            res.body
+        );
         res.session.expect("session cookie")
     }
 }

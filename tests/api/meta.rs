@@ -37,11 +37,26 @@ async fn openapi_document_describes_the_api() {
 async fn every_response_carries_the_security_headers() {
     let app = TestApp::spawn().await;
     for path in ["/", "/login", "/api/v1/openapi.json", "/nowhere"] {
-        let res = app.client().get(app.url(path)).send().await.expect("request");
+        let res = app
+            .client()
+            .get(app.url(path))
+            .send()
+            .await
+            .expect("request");
         let h = res.headers();
-        let csp = h.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("");
-        assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
-        assert_eq!(h.get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"));
+        let csp = h
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert!(
+            csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
+        assert_eq!(
+            h.get("x-content-type-options")
+                .and_then(|v| v.to_str().ok()),
+            Some("nosniff")
+        );
         assert!(h.get("referrer-policy").is_some());
     }
 }
@@ -74,8 +89,17 @@ async fn communes_come_from_the_official_2025_list() {
 #[actix_web::test]
 async fn static_css_is_cached_for_long() {
     let app = TestApp::spawn().await;
-    let res = app.client().get(app.url("/static/app.css")).send().await.expect("request");
+    let res = app
+        .client()
+        .get(app.url("/static/app.css"))
+        .send()
+        .await
+        .expect("request");
     assert_eq!(res.status(), StatusCode::OK);
-    let cc = res.headers().get("cache-control").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let cc = res
+        .headers()
+        .get("cache-control")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     assert!(cc.contains("max-age=31536000"), "{cc}");
 }

@@ -17,7 +17,9 @@ async fn staff_onboards_household_and_invites_member() {
     household["kind"] = json!("household");
     household["legal_name"] = json!("Hộ kinh doanh Hà Văn Sơn");
     household["short_name"] = json!("Mật ong Hà Sơn");
-    let (status, seller) = app.post_json("/api/v1/sellers", Some(&staff), household).await;
+    let (status, seller) = app
+        .post_json("/api/v1/sellers", Some(&staff), household)
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{seller}");
     assert_eq!(seller["phone"], "0912000111");
     assert_eq!(seller["commune_name"], "Xã Hồi Xuân, Thanh Hóa");
@@ -36,8 +38,15 @@ async fn staff_onboards_household_and_invites_member() {
     assert_eq!(invitation["state"], "pending");
     assert_eq!(invitation["email"], "son.ha@example.vn");
 
-    let mail = app.mail.last_to("son.ha@example.vn").expect("invitation mail");
-    assert!(mail.subject.contains("Lời mời") && mail.subject.contains("invitation"), "{}", mail.subject);
+    let mail = app
+        .mail
+        .last_to("son.ha@example.vn")
+        .expect("invitation mail");
+    assert!(
+        mail.subject.contains("Lời mời") && mail.subject.contains("invitation"),
+        "{}",
+        mail.subject
+    );
     assert!(mail.body.contains("Xin chào Hà Văn Sơn"), "{}", mail.body);
     assert!(mail.body.contains("72 giờ") && mail.body.contains("72 hours"));
     assert!(mail.body.contains("Mật ong Hà Sơn"));
@@ -61,16 +70,27 @@ async fn staff_onboards_household_and_invites_member() {
     let page = app.page("GET", &path, None, None, "vi").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Mật ong Hà Sơn") && page.body.contains("son.ha@example.vn"));
-    assert_eq!(app.get_json("/api/v1/me", Some(&token)).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get_json("/api/v1/me", Some(&token)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
 
     let (status, body) = app
-        .post_json("/api/v1/invitations/accept", None, json!({ "token": token, "password": "ngắn" }))
+        .post_json(
+            "/api/v1/invitations/accept",
+            None,
+            json!({ "token": token, "password": "ngắn" }),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["fields"]["password"].is_string());
 
     let (status, session) = app
-        .post_json("/api/v1/invitations/accept", None, json!({ "token": token, "password": "ong-mat-rung-ha-son" }))
+        .post_json(
+            "/api/v1/invitations/accept",
+            None,
+            json!({ "token": token, "password": "ong-mat-rung-ha-son" }),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{session}");
     assert_eq!(session["user"]["role"], "seller");
@@ -79,13 +99,19 @@ async fn staff_onboards_household_and_invites_member() {
     let (status, me) = app.get_json("/api/v1/me", Some(&member)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["name"], "Hà Văn Sơn");
-    let (status, own) = app.get_json(&format!("/api/v1/sellers/{id}"), Some(&member)).await;
+    let (status, own) = app
+        .get_json(&format!("/api/v1/sellers/{id}"), Some(&member))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(own["members"][0]["email"], "son.ha@example.vn");
 
     // Used once: refused the second time, on the API and the page.
     let (status, body) = app
-        .post_json("/api/v1/invitations/accept", None, json!({ "token": token, "password": "mot-mat-khau-khac" }))
+        .post_json(
+            "/api/v1/invitations/accept",
+            None,
+            json!({ "token": token, "password": "mot-mat-khau-khac" }),
+        )
         .await;
     assert_eq!(status, StatusCode::GONE);
     assert_eq!(body["error"], "link_invalid");
@@ -94,21 +120,34 @@ async fn staff_onboards_household_and_invites_member() {
     assert!(page.body.contains("đã được dùng"));
 
     // The audit log names each actor and marks staff acting for the seller.
-    let (_, log) = app.get_json(&format!("/api/v1/sellers/{id}/audit"), Some(&staff)).await;
+    let (_, log) = app
+        .get_json(&format!("/api/v1/sellers/{id}/audit"), Some(&staff))
+        .await;
     let actions: Vec<(&str, bool)> = log
         .as_array()
         .expect("log")
         .iter()
-        .map(|e| (e["action"].as_str().unwrap_or(""), e["on_behalf"].as_bool().unwrap_or(false)))
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap_or(""),
+                e["on_behalf"].as_bool().unwrap_or(false),
+            )
+        })
         .collect();
     assert_eq!(
         actions,
-        vec![("invitation_accepted", false), ("member_invited", true), ("seller_created", true)]
+        vec![
+            ("invitation_accepted", false),
+            ("member_invited", true),
+            ("seller_created", true)
+        ]
     );
     assert_eq!(log[2]["actor_role"], "staff");
     // The personal id never reaches the log.
     assert!(!log.to_string().contains("038190004321"));
-    let (_, detail) = app.get_json(&format!("/api/v1/sellers/{id}"), Some(&staff)).await;
+    let (_, detail) = app
+        .get_json(&format!("/api/v1/sellers/{id}"), Some(&staff))
+        .await;
     assert_eq!(detail["invitations"][0]["state"], "accepted");
 }
 
@@ -119,7 +158,11 @@ async fn expired_invitation_link_is_refused() {
     let staff = app.login(&d.staff.email, &d.staff.password).await;
     let id = d.sellers[0].id;
     let (status, _) = app
-        .post_json(&format!("/api/v1/sellers/{id}/invitations"), Some(&staff), json!({ "email": "tre@example.vn", "name": "Lò Thị Tre" }))
+        .post_json(
+            &format!("/api/v1/sellers/{id}/invitations"),
+            Some(&staff),
+            json!({ "email": "tre@example.vn", "name": "Lò Thị Tre" }),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED);
     let path = app.link_in_mail("tre@example.vn", "/invite/");
@@ -134,10 +177,17 @@ async fn expired_invitation_link_is_refused() {
     })
     .await;
     let (status, body) = app
-        .post_json("/api/v1/invitations/accept", None, json!({ "token": token, "password": "mat-khau-du-dai" }))
+        .post_json(
+            "/api/v1/invitations/accept",
+            None,
+            json!({ "token": token, "password": "mat-khau-du-dai" }),
+        )
         .await;
     assert_eq!(status, StatusCode::GONE, "{body}");
-    assert_eq!(app.page("GET", &path, None, None, "en").await.status, StatusCode::GONE);
+    assert_eq!(
+        app.page("GET", &path, None, None, "en").await.status,
+        StatusCode::GONE
+    );
     let users: i64 = app
         .db(|conn| {
             ocop::db::schema::users::table
@@ -148,7 +198,9 @@ async fn expired_invitation_link_is_refused() {
         })
         .await;
     assert_eq!(users, 0);
-    let (_, detail) = app.get_json(&format!("/api/v1/sellers/{id}"), Some(&staff)).await;
+    let (_, detail) = app
+        .get_json(&format!("/api/v1/sellers/{id}"), Some(&staff))
+        .await;
     assert_eq!(detail["invitations"][0]["state"], "expired");
 }
 
@@ -158,26 +210,46 @@ async fn forged_or_tampered_invitation_token_is_refused() {
     let d = app.demo().await;
     let staff = app.login(&d.staff.email, &d.staff.password).await;
     let id = d.sellers[0].id;
-    app.post_json(&format!("/api/v1/sellers/{id}/invitations"), Some(&staff), json!({ "email": "gia@example.vn", "name": "Giả" }))
-        .await;
-    let token = app.link_in_mail("gia@example.vn", "/invite/").trim_start_matches("/invite/").to_owned();
+    app.post_json(
+        &format!("/api/v1/sellers/{id}/invitations"),
+        Some(&staff),
+        json!({ "email": "gia@example.vn", "name": "Giả" }),
+    )
+    .await;
+    let token = app
+        .link_in_mail("gia@example.vn", "/invite/")
+        .trim_start_matches("/invite/")
+        .to_owned();
     // A validly signed invitation token that was never issued.
     let keys = ocop::auth::TokenKeys::new(&app.settings.secret_key);
     let unknown = keys
-        .sign(ocop::auth::Audience::Invitation, "deadbeef", 0, chrono::Utc::now().timestamp() + 3600)
+        .sign(
+            ocop::auth::Audience::Invitation,
+            "deadbeef",
+            0,
+            chrono::Utc::now().timestamp() + 3600,
+        )
         .expect("sign");
     let mut tampered = token.clone();
     tampered.pop();
     tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
     for bad in [unknown.as_str(), tampered.as_str(), "not-a-token"] {
         let (status, _) = app
-            .post_json("/api/v1/invitations/accept", None, json!({ "token": bad, "password": "mat-khau-du-dai" }))
+            .post_json(
+                "/api/v1/invitations/accept",
+                None,
+                json!({ "token": bad, "password": "mat-khau-du-dai" }),
+            )
             .await;
         assert_eq!(status, StatusCode::GONE, "{bad}");
     }
     // The real one still works.
     let (status, _) = app
-        .post_json("/api/v1/invitations/accept", None, json!({ "token": token, "password": "mat-khau-du-dai" }))
+        .post_json(
+            "/api/v1/invitations/accept",
+            None,
+            json!({ "token": token, "password": "mat-khau-du-dai" }),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED);
 }

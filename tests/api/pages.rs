@@ -15,19 +15,29 @@ async fn pages_are_vietnamese_by_default_and_english_by_switch() {
     assert!(res.body.contains("name=\"viewport\""));
     assert!(!res.body.contains("<script"));
 
-    let res = app.page("GET", "/login", None, None, "en-US,en;q=0.9").await;
+    let res = app
+        .page("GET", "/login", None, None, "en-US,en;q=0.9")
+        .await;
     assert!(res.body.contains("<html lang=\"en\">") && res.body.contains("Log in"));
 
     // The visible switch sets a cookie and returns to the page.
-    let res = app.page("GET", "/lang/en?next=/login", None, None, "vi").await;
+    let res = app
+        .page("GET", "/lang/en?next=/login", None, None, "vi")
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location.as_deref(), Some("/login"));
-    let lang = res.set_cookie.iter().find(|c| c.starts_with("lang=en")).expect("lang cookie");
+    let lang = res
+        .set_cookie
+        .iter()
+        .find(|c| c.starts_with("lang=en"))
+        .expect("lang cookie");
     let cookie = lang.split(';').next().expect("cookie").to_owned();
     let res = app.page("GET", "/login", Some(&cookie), None, "vi").await;
     assert!(res.body.contains("Log in") && res.body.contains("Tiếng Việt"));
     // The switch never redirects off-site.
-    let res = app.page("GET", "/lang/vi?next=//evil.example/x", None, None, "vi").await;
+    let res = app
+        .page("GET", "/lang/vi?next=//evil.example/x", None, None, "vi")
+        .await;
     assert_eq!(res.location.as_deref(), Some("/"));
 }
 
@@ -41,10 +51,14 @@ async fn staff_onboard_a_seller_and_invite_a_member_through_the_pages() {
     let list = app.page("GET", "/staff", Some(&cookie), None, "vi").await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.body.contains("HTX Nam Xuân") && list.body.contains("Chè Thiên Phủ"));
-    let found = app.page("GET", "/staff?q=thien%20phu", Some(&cookie), None, "vi").await;
+    let found = app
+        .page("GET", "/staff?q=thien%20phu", Some(&cookie), None, "vi")
+        .await;
     assert!(found.body.contains("Chè Thiên Phủ") && !found.body.contains("HTX Nam Xuân"));
 
-    let form = app.page("GET", "/staff/sellers/new", Some(&cookie), None, "vi").await;
+    let form = app
+        .page("GET", "/staff/sellers/new", Some(&cookie), None, "vi")
+        .await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.body.contains("Xã Nam Xuân") && form.body.contains("Hộ kinh doanh"));
     // Choosing another province shows its communes, keeping what was typed.
@@ -53,7 +67,11 @@ async fn staff_onboard_a_seller_and_invite_a_member_through_the_pages() {
             "POST",
             "/staff/sellers/new",
             Some(&cookie),
-            Some(&[("legal_name", "Hộ Lò Văn Khánh"), ("province", "14"), ("action", "province")]),
+            Some(&[
+                ("legal_name", "Hộ Lò Văn Khánh"),
+                ("province", "14"),
+                ("action", "province"),
+            ]),
             "vi",
         )
         .await;
@@ -77,7 +95,15 @@ async fn staff_onboard_a_seller_and_invite_a_member_through_the_pages() {
         ("consent", "on"),
         ("action", "save"),
     ];
-    let created = app.page("POST", "/staff/sellers/new", Some(&cookie), Some(&fields), "vi").await;
+    let created = app
+        .page(
+            "POST",
+            "/staff/sellers/new",
+            Some(&cookie),
+            Some(&fields),
+            "vi",
+        )
+        .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
     let location = created.location.expect("location");
     assert!(location.starts_with("/staff/sellers/") && location.ends_with("?saved=1"));
@@ -104,7 +130,11 @@ async fn staff_onboard_a_seller_and_invite_a_member_through_the_pages() {
             "POST",
             &path,
             None,
-            Some(&[("name", "Lò Thị Mai"), ("password", "tho-cam-quan-hoa"), ("password_confirm", "khac-nhau-roi")]),
+            Some(&[
+                ("name", "Lò Thị Mai"),
+                ("password", "tho-cam-quan-hoa"),
+                ("password_confirm", "khac-nhau-roi"),
+            ]),
             "vi",
         )
         .await;
@@ -115,21 +145,34 @@ async fn staff_onboard_a_seller_and_invite_a_member_through_the_pages() {
             "POST",
             &path,
             None,
-            Some(&[("name", "Lò Thị Mai"), ("password", "tho-cam-quan-hoa"), ("password_confirm", "tho-cam-quan-hoa")]),
+            Some(&[
+                ("name", "Lò Thị Mai"),
+                ("password", "tho-cam-quan-hoa"),
+                ("password_confirm", "tho-cam-quan-hoa"),
+            ]),
             "vi",
         )
         .await;
     assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
     assert_eq!(accepted.location.as_deref(), Some("/seller"));
     let member = accepted.session.expect("session cookie");
-    let session_header = accepted.set_cookie.iter().find(|c| c.starts_with("ocop_session=")).expect("cookie");
-    assert!(session_header.contains("HttpOnly") && session_header.contains("SameSite=Strict"), "{session_header}");
+    let session_header = accepted
+        .set_cookie
+        .iter()
+        .find(|c| c.starts_with("ocop_session="))
+        .expect("cookie");
+    assert!(
+        session_header.contains("HttpOnly") && session_header.contains("SameSite=Strict"),
+        "{session_header}"
+    );
     let home = app.page("GET", "/seller", Some(&member), None, "vi").await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.body.contains("Thổ cẩm Khánh") && home.body.contains("Lò Thị Mai"));
 
     // Logging out ends the session for good.
-    let out = app.page("POST", "/logout", Some(&member), Some(&[]), "vi").await;
+    let out = app
+        .page("POST", "/logout", Some(&member), Some(&[]), "vi")
+        .await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
     let again = app.page("GET", "/seller", Some(&member), None, "vi").await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);
@@ -141,7 +184,17 @@ async fn wrong_login_shows_the_form_again_with_the_reason() {
     let app = TestApp::spawn().await;
     let d = app.demo().await;
     let res = app
-        .page("POST", "/login", None, Some(&[("email", &d.staff.email), ("password", "sai mat khau"), ("next", "/")]), "vi")
+        .page(
+            "POST",
+            "/login",
+            None,
+            Some(&[
+                ("email", &d.staff.email),
+                ("password", "sai mat khau"),
+                ("next", "/"),
+            ]),
+            "vi",
+        )
         .await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     assert!(res.body.contains("Email hoặc mật khẩu không đúng"));
@@ -153,7 +206,11 @@ async fn wrong_login_shows_the_form_again_with_the_reason() {
             "POST",
             "/login",
             None,
-            Some(&[("email", &d.staff.email), ("password", &d.staff.password), ("next", "/staff?q=nam")]),
+            Some(&[
+                ("email", &d.staff.email),
+                ("password", &d.staff.password),
+                ("next", "/staff?q=nam"),
+            ]),
             "vi",
         )
         .await;
@@ -163,7 +220,11 @@ async fn wrong_login_shows_the_form_again_with_the_reason() {
             "POST",
             "/login",
             None,
-            Some(&[("email", &d.staff.email), ("password", &d.staff.password), ("next", "https://evil.example/")]),
+            Some(&[
+                ("email", &d.staff.email),
+                ("password", &d.staff.password),
+                ("next", "https://evil.example/"),
+            ]),
             "vi",
         )
         .await;
@@ -176,7 +237,9 @@ async fn seller_member_corrects_its_own_details_on_the_page() {
     let d = app.demo().await;
     let s = &d.sellers[2];
     let cookie = app.page_login(&s.email, &s.password).await;
-    let form = app.page("GET", "/seller/edit", Some(&cookie), None, "vi").await;
+    let form = app
+        .page("GET", "/seller/edit", Some(&cookie), None, "vi")
+        .await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.body.contains("Chè Thiên Phủ"));
     assert!(!form.body.contains("name=\"status\""));
@@ -200,6 +263,8 @@ async fn seller_member_corrects_its_own_details_on_the_page() {
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
-    let home = app.page("GET", "/seller?saved=1", Some(&cookie), None, "vi").await;
+    let home = app
+        .page("GET", "/seller?saved=1", Some(&cookie), None, "vi")
+        .await;
     assert!(home.body.contains("Chè Shan tuyết Thiên Phủ") && home.body.contains("Đã lưu"));
 }

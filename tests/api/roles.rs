@@ -116,6 +116,14 @@ async fn an_anonymous_visitor_of_the_staff_console_is_sent_to_log_in() {
     let res = app.page("GET", "/staff", None, None, "vi").await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     assert_eq!(res.location.as_deref(), Some("/login?next=/staff"));
+    for path in ["/staff/sellers/new", "/seller"] {
+        let res = app.page("GET", path, None, None, "vi").await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{path}: {}", res.body);
+        assert_eq!(
+            res.location.as_deref(),
+            Some(format!("/login?next={path}").as_str())
+        );
+    }
 }
 
 #[actix_web::test]
@@ -135,6 +143,35 @@ async fn a_seller_member_sees_a_403_page_in_the_staff_console() {
             res.body
         );
     }
+    // Nor can the member post the onboarding form.
+    let admin = app.login(&d.admin.email, &d.admin.password).await;
+    let (_, list) = app.get_json("/api/v1/sellers", Some(&admin)).await;
+    let form = [
+        ("kind", "htx"),
+        ("legal_name", "Hợp tác xã Dệt thổ cẩm Phú Nghiêm"),
+        ("short_name", "HTX Phú Nghiêm"),
+        ("tax_code", "0102595740"),
+        ("representative", "Hà Thị Xuân"),
+        ("phone", "0912 000 111"),
+        ("commune_code", "14869"),
+        ("consent", "on"),
+        ("action", "save"),
+    ];
+    let res = app
+        .page(
+            "POST",
+            "/staff/sellers/new",
+            Some(&cookie),
+            Some(&form),
+            "vi",
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+    let (_, after) = app.get_json("/api/v1/sellers", Some(&admin)).await;
+    assert_eq!(after["total"], list["total"], "no seller may be written");
+    // The same cookie does open the member's own page.
+    let res = app.page("GET", "/seller", Some(&cookie), None, "vi").await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
 }
 
 #[actix_web::test]
@@ -150,6 +187,9 @@ async fn staff_see_a_403_page_on_the_seller_home() {
         "{}",
         res.body
     );
+    // The same cookie does open the staff console.
+    let res = app.page("GET", "/staff", Some(&cookie), None, "en").await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
 }
 
 #[actix_web::test]

@@ -22,10 +22,16 @@ async fn seller_a_is_refused_on_seller_b_and_nothing_changes() {
     edit["tax_code"] = json!("038185001234");
     let (status, _) = app.put_json(&path_b, Some(&token_a), edit.clone()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = app.get_json(&format!("{path_b}/audit"), Some(&token_a)).await;
+    let (status, _) = app
+        .get_json(&format!("{path_b}/audit"), Some(&token_a))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = app
-        .post_json(&format!("{path_b}/invitations"), Some(&token_a), json!({ "email": "x@example.vn", "name": "X" }))
+        .post_json(
+            &format!("{path_b}/invitations"),
+            Some(&token_a),
+            json!({ "email": "x@example.vn", "name": "X" }),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
@@ -55,7 +61,16 @@ async fn seller_member_edits_its_own_org_but_not_its_status() {
     edit["status"] = json!("suspended");
     edit["consent"] = json!(true);
     edit["commune_code"] = json!(before["seller"]["commune_code"].to_string());
-    for k in ["tax_code", "business_reg_no", "zalo_phone", "email", "village", "former_district", "gln", "bank_account"] {
+    for k in [
+        "tax_code",
+        "business_reg_no",
+        "zalo_phone",
+        "email",
+        "village",
+        "former_district",
+        "gln",
+        "bank_account",
+    ] {
         if edit[k].is_null() {
             edit[k] = json!("");
         }
@@ -75,27 +90,44 @@ async fn seller_member_edits_its_own_org_but_not_its_status() {
 async fn staff_see_only_the_sellers_they_onboarded() {
     let app = TestApp::spawn().await;
     let d = app.demo().await;
-    app.add_staff("nhanvien2@buudien-muongat.vn", "buu-dien-muong-lat").await;
-    let other = app.login("nhanvien2@buudien-muongat.vn", "buu-dien-muong-lat").await;
+    app.add_staff("nhanvien2@buudien-muongat.vn", "buu-dien-muong-lat")
+        .await;
+    let other = app
+        .login("nhanvien2@buudien-muongat.vn", "buu-dien-muong-lat")
+        .await;
     let (status, list) = app.get_json("/api/v1/sellers", Some(&other)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(list["total"], 0);
     let demo_seller = format!("/api/v1/sellers/{}", d.sellers[0].id);
-    assert_eq!(app.get_json(&demo_seller, Some(&other)).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get_json(&demo_seller, Some(&other)).await.0,
+        StatusCode::NOT_FOUND
+    );
     let (status, _) = app
-        .post_json(&format!("{demo_seller}/invitations"), Some(&other), json!({ "email": "y@example.vn", "name": "Y" }))
+        .post_json(
+            &format!("{demo_seller}/invitations"),
+            Some(&other),
+            json!({ "email": "y@example.vn", "name": "Y" }),
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let mut edit = seller_json("2801234564");
     edit["legal_name"] = json!("Không được sửa");
-    assert_eq!(app.put_json(&demo_seller, Some(&other), edit).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.put_json(&demo_seller, Some(&other), edit).await.0,
+        StatusCode::NOT_FOUND
+    );
 
     // Its own onboarding is its own; the demo staff cannot see it.
-    let (status, created) = app.post_json("/api/v1/sellers", Some(&other), seller_json("0100109106")).await;
+    let (status, created) = app
+        .post_json("/api/v1/sellers", Some(&other), seller_json("0100109106"))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let staff = app.login(&d.staff.email, &d.staff.password).await;
     assert_eq!(
-        app.get_json(&format!("/api/v1/sellers/{}", created["id"]), Some(&staff)).await.0,
+        app.get_json(&format!("/api/v1/sellers/{}", created["id"]), Some(&staff))
+            .await
+            .0,
         StatusCode::NOT_FOUND
     );
     let (_, list) = app.get_json("/api/v1/sellers", Some(&staff)).await;
@@ -112,14 +144,21 @@ async fn seller_search_ignores_accents() {
     let app = TestApp::spawn().await;
     let d = app.demo().await;
     let staff = app.login(&d.staff.email, &d.staff.password).await;
-    let (_, list) = app.get_json("/api/v1/sellers?q=nam%20xuan", Some(&staff)).await;
+    let (_, list) = app
+        .get_json("/api/v1/sellers?q=nam%20xuan", Some(&staff))
+        .await;
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["short_name"], "HTX Nam Xuân");
-    let (_, list) = app.get_json("/api/v1/sellers?q=Ph%E1%BA%A1m%20Th%E1%BB%8B", Some(&staff)).await;
+    let (_, list) = app
+        .get_json("/api/v1/sellers?q=Ph%E1%BA%A1m%20Th%E1%BB%8B", Some(&staff))
+        .await;
     assert_eq!(list["total"], 1, "{list}");
     // A household's personal id is masked in lists.
     let masked = list["items"][0]["tax_code"].as_str().expect("tax code");
-    assert!(masked.ends_with("234") && !masked.contains("038185"), "{masked}");
+    assert!(
+        masked.ends_with("234") && !masked.contains("038185"),
+        "{masked}"
+    );
     let (_, list) = app.get_json("/api/v1/sellers?q=50%25", Some(&staff)).await;
     assert_eq!(list["total"], 0);
 }

@@ -140,7 +140,7 @@ fn seller_without(tax_code: &str, field: &str) -> Value {
     seller
 }
 
-/// Sends `body` as-is with `content_type`, for bodies `send_json` cannot make.
+/// Sends `body` as-is, labelled JSON, for bodies `send_json` cannot make.
 async fn post_raw(app: &TestApp, path: &str, token: &str, body: String) -> (StatusCode, Value) {
     let mut res = app
         .client()
@@ -278,6 +278,38 @@ async fn staff_is_told_the_short_name_is_too_long_for_a_stamp() {
         ))
         .await;
     assert_eq!(created["short_name"], "Đ".repeat(40));
+}
+
+#[actix_web::test]
+
+async fn a_short_name_typed_with_combining_accents_is_measured_by_its_letters() {
+    let d = Desk::open().await;
+    // "ế" typed as e + combining circumflex + combining acute, as keyboards
+    // in "Unicode tổ hợp" mode and macOS do: 40 letters, 120 code points.
+    let decomposed = "e\u{0302}\u{0301}".repeat(40);
+    let composed = "ế".repeat(40);
+    let (status, body) = d
+        .app
+        .post_json(
+            "/api/v1/sellers",
+            Some(&d.staff),
+            seller_with("0102595740", json!({ "short_name": composed })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "composed: {body}");
+    let (status, body) = d
+        .app
+        .post_json(
+            "/api/v1/sellers",
+            Some(&d.staff),
+            seller_with("0100109106", json!({ "short_name": decomposed })),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "the same 40 letters, decomposed: {body}"
+    );
 }
 
 #[actix_web::test]

@@ -48,7 +48,11 @@ impl AccountLink {
             .get_result(conn)
     }
 
-    pub fn find_by_hash(conn: &mut DbConn, purpose: &str, hash: &str) -> QueryResult<Option<AccountLink>> {
+    pub fn find_by_hash(
+        conn: &mut DbConn,
+        purpose: &str,
+        hash: &str,
+    ) -> QueryResult<Option<AccountLink>> {
         account_links::table
             .filter(account_links::purpose.eq(purpose))
             .filter(account_links::token_hash.eq(hash))

@@ -45,7 +45,11 @@ impl AuditEntry {
     }
 
     /// The newest entries about one seller.
-    pub fn for_seller(conn: &mut DbConn, seller_id: i64, limit: i64) -> QueryResult<Vec<AuditEntry>> {
+    pub fn for_seller(
+        conn: &mut DbConn,
+        seller_id: i64,
+        limit: i64,
+    ) -> QueryResult<Vec<AuditEntry>> {
         audit_log::table
             .filter(audit_log::seller_id.eq(seller_id))
             .order(audit_log::id.desc())

@@ -42,8 +42,7 @@ pub fn record(conn: &mut DbConn, key: &str, at: NaiveDateTime) -> QueryResult<us
 
 /// Forgets an account's failures after a successful login.
 pub fn clear(conn: &mut DbConn, key: &str) -> QueryResult<usize> {
-    diesel::delete(login_failures::table.filter(login_failures::throttle_key.eq(key)))
-        .execute(conn)
+    diesel::delete(login_failures::table.filter(login_failures::throttle_key.eq(key))).execute(conn)
 }
 
 /// Drops rows too old to matter, so the table stays small.

@@ -175,7 +175,11 @@ impl Seller {
                 SellerScope::Only(id) => q = q.filter(sellers::id.eq(id)),
             }
             if !folded_query.is_empty() {
-                q = q.filter(sellers::search_text.like(format!("%{}%", escape_like(folded_query))).escape('\\'));
+                q = q.filter(
+                    sellers::search_text
+                        .like(format!("%{}%", escape_like(folded_query)))
+                        .escape('\\'),
+                );
             }
             q
         };
