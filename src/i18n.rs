@@ -145,6 +145,67 @@ pub fn reason(lang: Lang, reason: &Reason) -> String {
             "Giá trị này đã được dùng cho một tài khoản hoặc người bán khác.",
             "This is already used by another account or seller.",
         ),
+        Reason::InvalidNumber => pick(
+            vi,
+            "Hãy nhập một số, ví dụ 150000.",
+            "Please enter a number, e.g. 150000.",
+        ),
+        Reason::OutOfRange { min, max } => {
+            if vi {
+                format!("Phải từ {min} đến {max}.")
+            } else {
+                format!("Must be between {min} and {max}.")
+            }
+        }
+        Reason::InvalidDate => pick(
+            vi,
+            "Ngày không hợp lệ; nhập theo dạng 31/12/2025.",
+            "Invalid date; use 2025-12-31 or 31/12/2025.",
+        ),
+        Reason::TooEarly => pick(
+            vi,
+            "Không được sớm hơn ngày mà nó phải theo sau.",
+            "Cannot be earlier than the date it must follow.",
+        ),
+        Reason::InvalidGtin => pick(
+            vi,
+            "Mã vạch GTIN gồm 8, 12, 13 hoặc 14 chữ số và chữ số kiểm tra phải đúng.",
+            "A GTIN (barcode) has 8, 12, 13 or 14 digits with a valid check digit.",
+        ),
+        Reason::SubgroupMismatch => pick(
+            vi,
+            "Nhóm phụ này không thuộc nhóm OCOP đã chọn.",
+            "This subgroup does not belong to the chosen OCOP group.",
+        ),
+        Reason::BadFileType => pick(
+            vi,
+            "Tệp không phải ảnh JPEG, PNG, WebP (hoặc PDF nơi được phép), dù tên tệp là gì.",
+            "The file is not a JPEG, PNG or WebP image (or a PDF where allowed), whatever its name.",
+        ),
+        Reason::FileTooLarge { max_mb } => {
+            if vi {
+                format!("Tệp quá lớn: tối đa {max_mb} MB.")
+            } else {
+                format!("File too large: at most {max_mb} MB.")
+            }
+        }
+        Reason::FileDamaged => pick(
+            vi,
+            "Tệp bị thiếu hoặc hỏng; hãy tải lên lại.",
+            "The file is cut short or damaged; please upload it again.",
+        ),
+        Reason::TooManyPixels { max } => {
+            if vi {
+                format!("Ảnh quá lớn: tối đa {max} megapixel.")
+            } else {
+                format!("Image too large: at most {max} megapixels.")
+            }
+        }
+        Reason::ImageTooSmall => pick(
+            vi,
+            "Ảnh quá nhỏ: cần ít nhất 64 điểm ảnh mỗi chiều.",
+            "Image too small: at least 64 pixels on each side.",
+        ),
         Reason::Invalid => pick(vi, "Giá trị không hợp lệ.", "Invalid value."),
     }
 }

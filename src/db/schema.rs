@@ -95,8 +95,109 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    products (id) {
+        id -> BigInt,
+        seller_id -> BigInt,
+        name_vi -> Text,
+        name_en -> Nullable<Text>,
+        slug -> Text,
+        ocop_group -> Text,
+        ocop_subgroup -> Nullable<Text>,
+        description -> Text,
+        story -> Nullable<Text>,
+        ingredients -> Nullable<Text>,
+        unit -> Text,
+        net_quantity -> Double,
+        pack_type -> Nullable<Text>,
+        packed_weight_g -> Nullable<Integer>,
+        length_cm -> Nullable<Double>,
+        width_cm -> Nullable<Double>,
+        height_cm -> Nullable<Double>,
+        price_vnd -> BigInt,
+        stock -> Integer,
+        gtin -> Nullable<Text>,
+        shelf_life_days -> Nullable<Integer>,
+        storage -> Nullable<Text>,
+        planting_area_code -> Nullable<Text>,
+        status -> Text,
+        search_text -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    certificates (id) {
+        id -> BigInt,
+        product_id -> BigInt,
+        stars -> Integer,
+        score -> Nullable<Integer>,
+        decision_no -> Text,
+        issued_by -> Text,
+        issued_on -> Date,
+        valid_until -> Date,
+        document_file -> Nullable<Text>,
+        notified_60_at -> Nullable<Timestamp>,
+        notified_14_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    photos (id) {
+        id -> BigInt,
+        product_id -> BigInt,
+        position -> Integer,
+        file_key -> Text,
+        width -> Integer,
+        height -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lots (id) {
+        id -> BigInt,
+        product_id -> BigInt,
+        code -> Text,
+        produced_on -> Nullable<Date>,
+        packed_on -> Nullable<Date>,
+        best_before -> Nullable<Date>,
+        quantity -> Nullable<Double>,
+        quantity_unit -> Nullable<Text>,
+        origin_commune_code -> Nullable<Integer>,
+        origin_place -> Nullable<Text>,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    trace_events (id) {
+        id -> BigInt,
+        lot_id -> BigInt,
+        kind -> Text,
+        happened_at -> Timestamp,
+        place -> Nullable<Text>,
+        actor -> Nullable<Text>,
+        note -> Nullable<Text>,
+        corrects_event_id -> Nullable<BigInt>,
+        attachment_file -> Nullable<Text>,
+        recorded_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> post_offices (post_office_id));
 diesel::joinable!(account_links -> sellers (seller_id));
+diesel::joinable!(products -> sellers (seller_id));
+diesel::joinable!(certificates -> products (product_id));
+diesel::joinable!(photos -> products (product_id));
+diesel::joinable!(lots -> products (product_id));
+diesel::joinable!(trace_events -> lots (lot_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     post_offices,
@@ -105,4 +206,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     account_links,
     audit_log,
     login_failures,
+    products,
+    certificates,
+    photos,
+    lots,
+    trace_events,
 );

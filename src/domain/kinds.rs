@@ -83,6 +83,96 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// The six OCOP product groups (Decision 148/QĐ-TTg, 2023).
+    OcopGroup {
+        /// Thực phẩm.
+        Food => "food",
+        /// Đồ uống.
+        Drinks => "drinks",
+        /// Thảo dược.
+        Herbal => "herbal",
+        /// Vải, may mặc và thủ công mỹ nghệ.
+        Handicrafts => "handicrafts",
+        /// Sinh vật cảnh.
+        Ornamental => "ornamental",
+        /// Dịch vụ du lịch cộng đồng, du lịch sinh thái và điểm du lịch.
+        Tourism => "tourism",
+    }
+}
+
+string_enum! {
+    /// The unit a product's net quantity is given in.
+    Unit {
+        Gram => "g",
+        Kilogram => "kg",
+        Millilitre => "ml",
+        Litre => "l",
+        /// Counted pieces (a scarf, a basket, a tour).
+        Item => "item",
+    }
+}
+
+string_enum! {
+    /// Whether a product shows in the public catalogue.
+    ProductStatus {
+        Draft => "draft",
+        Listed => "listed",
+        Unlisted => "unlisted",
+    }
+}
+
+string_enum! {
+    /// Who issued an OCOP certificate.
+    CertificateIssuer {
+        /// The provincial People's Committee (3 and 4 stars).
+        Province => "province",
+        /// The central government (5 stars).
+        Central => "central",
+    }
+}
+
+string_enum! {
+    /// A lot's state; held and recalled lots warn every buyer who scans them.
+    LotStatus {
+        Active => "active",
+        Held => "held",
+        Recalled => "recalled",
+    }
+}
+
+string_enum! {
+    /// What happened to a lot; maps to EPCIS CBV business steps.
+    EventKind {
+        Planting => "planting",
+        Input => "input",
+        Harvest => "harvest",
+        Processing => "processing",
+        Packing => "packing",
+        LabTest => "lab_test",
+        Storage => "storage",
+        Shipping => "shipping",
+        Other => "other",
+    }
+}
+
+impl EventKind {
+    /// The EPCIS 2.0 Core Business Vocabulary step for this kind.
+    pub fn cbv_business_step(self) -> &'static str {
+        match self {
+            EventKind::Planting => "commissioning",
+            EventKind::Input => "inspecting",
+            EventKind::Harvest => "harvesting",
+            EventKind::Processing => "transforming",
+            EventKind::Packing => "packing",
+            EventKind::LabTest => "inspecting",
+            EventKind::Storage => "storing",
+            EventKind::Shipping => "shipping",
+            EventKind::Other => "other",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

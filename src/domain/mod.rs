@@ -4,6 +4,7 @@
 //! can share one definition of what a valid value is. Parsers return a
 //! [`Reason`] rather than text: wording belongs to the presentation layer.
 
+pub mod catalog;
 pub mod commune;
 pub mod email;
 pub mod ids;
@@ -14,13 +15,17 @@ pub mod reason;
 pub mod tax_code;
 pub mod text;
 
+pub use catalog::{Date, Gtin, SUBGROUPS, Subgroup};
 pub use commune::{
     Commune, CommuneCode, Province, commune, communes_of, full_name, province, provinces,
     search_communes,
 };
 pub use email::Email;
 pub use ids::{InvitationId, PostOfficeId, SellerId, UserId};
-pub use kinds::{Role, SellerKind, SellerStatus};
+pub use kinds::{
+    CertificateIssuer, EventKind, LotStatus, OcopGroup, ProductStatus, Role, SellerKind,
+    SellerStatus, Unit,
+};
 pub use password::NewPassword;
 pub use phone::Phone;
 pub use reason::{FieldError, FieldErrors, Reason};

@@ -42,6 +42,39 @@ pub enum Reason {
     PasswordsDiffer,
     /// The value is already in use (e.g. an e-mail address of another account).
     Taken,
+    /// Not a number, or not a whole number where one is needed.
+    InvalidNumber,
+    /// A number outside the accepted range.
+    OutOfRange {
+        /// Smallest accepted value.
+        min: i64,
+        /// Largest accepted value.
+        max: i64,
+    },
+    /// Not a date in the form YYYY-MM-DD (or DD/MM/YYYY).
+    InvalidDate,
+    /// A date or time earlier than the one it must follow.
+    TooEarly,
+    /// A GTIN whose length or check digit is wrong.
+    InvalidGtin,
+    /// A subgroup that does not belong to the chosen group.
+    SubgroupMismatch,
+    /// An uploaded file that is not an accepted kind (whatever its name says).
+    BadFileType,
+    /// An uploaded file over the size limit, in megabytes.
+    FileTooLarge {
+        /// The limit in megabytes.
+        max_mb: usize,
+    },
+    /// An uploaded file that is cut short or damaged.
+    FileDamaged,
+    /// An image with more pixels than allowed, in megapixels.
+    TooManyPixels {
+        /// The limit in megapixels.
+        max: u64,
+    },
+    /// An image too small to show.
+    ImageTooSmall,
     /// Any other refusal.
     Invalid,
 }

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use crate::domain::commune;
 use crate::error::AppError;
-use crate::routes::{api_auth, api_sellers, with_db};
+use crate::routes::{api_auth, api_products, api_sellers, with_db};
 use crate::startup::AppState;
 
 /// 200 when the database answers, 503 otherwise.
@@ -56,10 +56,16 @@ impl Modify for BearerAuth {
         api_auth::confirm_reset, api_auth::accept_invitation, api_auth::me,
         api_sellers::list, api_sellers::create, api_sellers::get, api_sellers::update,
         api_sellers::invite, api_sellers::audit_log,
+        api_products::seller_products, api_products::create_product, api_products::get_product,
+        api_products::update_product, api_products::add_photo, api_products::reorder_photos,
+        api_products::delete_photo, api_products::add_certificate, api_products::create_lot,
+        api_products::get_lot, api_products::update_lot, api_products::set_lot_status,
+        api_products::add_event, api_products::public_catalog, api_products::public_product,
+        api_products::ocop_groups,
         communes, provinces,
     ),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "sellers"), (name = "places"))
+    tags((name = "auth"), (name = "sellers"), (name = "catalog"), (name = "lots"), (name = "places"))
 )]
 pub struct ApiDoc;
 

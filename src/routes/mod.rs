@@ -4,13 +4,16 @@
 
 pub mod api_auth;
 pub mod api_meta;
+pub mod api_products;
 pub mod api_sellers;
 pub mod assets;
+pub mod files;
 pub mod pages_account;
 pub mod pages_invite;
 pub mod pages_seller;
 pub mod pages_staff;
 pub mod seller_form;
+pub mod uploads;
 
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, SameSite};
@@ -31,6 +34,8 @@ use crate::startup::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(api_meta::healthz))
         .route("/static/{name}", web::get().to(assets::asset))
+        .route("/media/{name}", web::get().to(files::media_file))
+        .route("/files/{name}", web::get().to(files::document))
         .service(
             web::scope("/api/v1")
                 .route("/openapi.json", web::get().to(api_meta::openapi))
@@ -61,6 +66,52 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::post().to(api_sellers::invite),
                 )
                 .route("/sellers/{id}/audit", web::get().to(api_sellers::audit_log))
+                .route(
+                    "/sellers/{id}/products",
+                    web::get().to(api_products::seller_products),
+                )
+                .route(
+                    "/sellers/{id}/products",
+                    web::post().to(api_products::create_product),
+                )
+                .route("/products/{id}", web::get().to(api_products::get_product))
+                .route(
+                    "/products/{id}",
+                    web::put().to(api_products::update_product),
+                )
+                .route(
+                    "/products/{id}/photos",
+                    web::post().to(api_products::add_photo),
+                )
+                .route(
+                    "/products/{id}/photos/order",
+                    web::put().to(api_products::reorder_photos),
+                )
+                .route(
+                    "/products/{id}/photos/{photo_id}",
+                    web::delete().to(api_products::delete_photo),
+                )
+                .route(
+                    "/products/{id}/certificates",
+                    web::post().to(api_products::add_certificate),
+                )
+                .route(
+                    "/products/{id}/lots",
+                    web::post().to(api_products::create_lot),
+                )
+                .route("/lots/{id}", web::get().to(api_products::get_lot))
+                .route("/lots/{id}", web::put().to(api_products::update_lot))
+                .route(
+                    "/lots/{id}/status",
+                    web::post().to(api_products::set_lot_status),
+                )
+                .route("/lots/{id}/events", web::post().to(api_products::add_event))
+                .route("/catalog", web::get().to(api_products::public_catalog))
+                .route(
+                    "/catalog/products/{slug}",
+                    web::get().to(api_products::public_product),
+                )
+                .route("/ocop-groups", web::get().to(api_products::ocop_groups))
                 .default_service(web::to(api_meta::not_found)),
         )
         .route("/", web::get().to(pages_account::home))

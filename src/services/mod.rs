@@ -3,7 +3,10 @@
 //! nothing of HTTP; handlers and CLI commands call the same functions.
 
 pub mod accounts;
+pub mod catalog;
 pub mod demo;
+pub mod lots;
+pub mod media;
 pub mod sellers;
 
 use crate::db::DbConn;

@@ -3,13 +3,19 @@
 pub mod account_link;
 pub mod audit;
 pub mod login_failure;
+pub mod lot;
 pub mod post_office;
+pub mod product;
 pub mod seller;
 pub mod user;
 
 pub use account_link::{AccountLink, NewAccountLink};
 pub use audit::{AuditEntry, NewAuditEntry};
+pub use lot::{Lot, LotChanges, NewTraceEvent, TraceEvent};
 pub use post_office::{NewPostOffice, PostOffice};
+pub use product::{
+    CatalogFilter, Certificate, NewCertificate, Photo, Product, ProductChanges, current_certificate,
+};
 pub use seller::{NewSeller, Seller, SellerChanges, SellerScope};
 pub use user::{NewUser, User};
 

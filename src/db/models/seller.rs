@@ -136,6 +136,13 @@ impl Seller {
             .optional()
     }
 
+    pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Seller>> {
+        sellers::table
+            .filter(sellers::id.eq_any(ids))
+            .select(Seller::as_select())
+            .load(conn)
+    }
+
     pub fn find_by_tax_code(conn: &mut DbConn, tax_code: &str) -> QueryResult<Option<Seller>> {
         sellers::table
             .filter(sellers::tax_code.eq(tax_code))
@@ -195,7 +202,7 @@ impl Seller {
 }
 
 /// Escapes LIKE wildcards so a search for "50%" means the text "50%".
-fn escape_like(s: &str) -> String {
+pub(crate) fn escape_like(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if matches!(c, '%' | '_' | '\\') {
