@@ -292,13 +292,61 @@ fn is_complete(format: ImageFormat, bytes: &[u8]) -> bool {
     // marker are harmless.
     let trimmed = trim_padding(bytes);
     match format {
-        ImageFormat::Jpeg => trimmed.ends_with(&[0xFF, 0xD9]),
+        ImageFormat::Jpeg => jpeg_reaches_end(bytes),
         ImageFormat::Png => trimmed.ends_with(PNG_IEND),
         ImageFormat::WebP => bytes
             .get(4..8)
             .and_then(|b| <[u8; 4]>::try_from(b).ok())
             .is_some_and(|b| u64::from(u32::from_le_bytes(b)) + 8 == bytes.len() as u64),
         _ => false,
+    }
+}
+
+/// Walks a JPEG's segments and entropy-coded scans up to its end-of-image
+/// marker. Whatever follows the marker is ignored: Samsung phones append
+/// trailer data and Pixel "motion photos" a whole video there. An end marker
+/// inside an EXIF thumbnail does not count, since segments are skipped by
+/// their declared lengths.
+fn jpeg_reaches_end(bytes: &[u8]) -> bool {
+    let mut i = 2; // after SOI
+    loop {
+        // Markers may be preceded by any number of 0xFF fill bytes.
+        while bytes.get(i) == Some(&0xFF) && bytes.get(i + 1) == Some(&0xFF) {
+            i += 1;
+        }
+        let (Some(&0xFF), Some(&marker)) = (bytes.get(i), bytes.get(i + 1)) else {
+            return false;
+        };
+        i += 2;
+        match marker {
+            0xD9 => return true,
+            0x01 | 0xD0..=0xD7 => continue,
+            _ => {}
+        }
+        let Some(len) = bytes
+            .get(i..i + 2)
+            .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+        else {
+            return false;
+        };
+        if len < 2 {
+            return false;
+        }
+        i += len;
+        if marker == 0xDA {
+            // Entropy-coded data runs until a marker other than a stuffed
+            // zero or a restart marker.
+            loop {
+                match (bytes.get(i), bytes.get(i + 1)) {
+                    (Some(&0xFF), Some(&next)) if next == 0x00 || (0xD0..=0xD7).contains(&next) => {
+                        i += 2
+                    }
+                    (Some(&0xFF), Some(_)) => break,
+                    (Some(_), _) => i += 1,
+                    (None, _) => return false,
+                }
+            }
+        }
     }
 }
 
@@ -743,12 +791,29 @@ mod tests {
     }
 
     #[test]
-    fn trailing_padding_after_jpeg_end_is_accepted() {
+    fn data_after_the_jpeg_end_is_accepted() {
+        // Padding, a Samsung-style trailer, or a motion photo's video.
         let mut jpeg = jpeg_of(&demo_rgb(7, 100, 100));
         jpeg.extend_from_slice(b"\0\0\r\n ");
         assert!(process_photo(&jpeg).is_ok());
-        jpeg.extend_from_slice(b"x");
-        assert_eq!(process_photo(&jpeg), Err(MediaError::Truncated));
+        jpeg.extend_from_slice(b"SEFHxxxxSEFT trailer and \xff\xd8 more bytes");
+        assert!(process_photo(&jpeg).is_ok());
+    }
+
+    #[test]
+    fn truncated_jpeg_with_an_exif_thumbnail_is_refused() {
+        // The thumbnail's own end marker must not pass for the photo's.
+        let full = jpeg_with_exif(&demo_rgb(8, 300, 200), 1);
+        let thumb = jpeg_of(&demo_rgb(9, 16, 16));
+        let mut with_thumb = full[..2].to_vec();
+        let payload = [b"Exif\0\0".as_slice(), &thumb].concat();
+        with_thumb.extend_from_slice(&[0xFF, 0xE1]);
+        with_thumb.extend_from_slice(&u16::try_from(payload.len() + 2).expect("len").to_be_bytes());
+        with_thumb.extend_from_slice(&payload);
+        with_thumb.extend_from_slice(&full[2..]);
+        assert!(process_photo(&with_thumb).is_ok());
+        let cut = &with_thumb[..with_thumb.len() - 200];
+        assert_eq!(process_photo(cut), Err(MediaError::Truncated));
     }
 
     #[test]
