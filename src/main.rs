@@ -136,21 +136,22 @@ fn seed_demo(settings: &Settings, json: bool) -> Result<(), String> {
     let pool = prepare_database(settings).map_err(|e| e.to_string())?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let logins = services::demo::seed(&mut conn).map_err(|e| describe(&e))?;
+    let products = services::demo::seed_catalog(&mut conn, &settings.data_dir, &logins)
+        .map_err(|e| describe(&e))?;
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&logins).map_err(|e| e.to_string())?
-        );
+        let mut out = serde_json::to_value(&logins).map_err(|e| e.to_string())?;
+        out["products"] = serde_json::to_value(&products).map_err(|e| e.to_string())?;
+        let text = serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?;
+        println!("{text}");
     } else {
         println!("Demo data ready. Logins (demo only, never on a real instance):");
         println!("  admin  {}  {}", logins.admin.email, logins.admin.password);
         println!("  staff  {}  {}", logins.staff.email, logins.staff.password);
         for s in &logins.sellers {
-            println!(
-                "  seller {}  {}  ({}, id {})",
-                s.email, s.password, s.name, s.id
-            );
+            println!("  seller {}  {}  ({}, id {})", s.email, s.password, s.name, s.id);
         }
+        let names: Vec<&str> = products.iter().map(|p| p.name.as_str()).collect();
+        println!("  products: {}", names.join(", "));
     }
     Ok(())
 }

@@ -9,8 +9,10 @@ use crate::db::DbConn;
 use crate::db::models::{NewPostOffice, NewUser, PostOffice, Seller, User, now};
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::services::catalog::{self, CertificateInput, ProductInput};
+use crate::services::lots::{self, EventInput, LotInput};
 use crate::services::sellers::{self, SellerInput};
-use crate::services::{Actor, accounts};
+use crate::services::{Actor, accounts, media};
 
 /// Demo logins are public knowledge: never run `demo` on a real instance.
 pub const STAFF_EMAIL: &str = "nhanvien@buudien-quanhoa.vn";
@@ -30,6 +32,22 @@ pub struct SellerLogin {
     pub name: String,
     pub email: String,
     pub password: String,
+}
+
+/// A demo product and its lots, for `ocop demo --json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoProduct {
+    pub id: i64,
+    pub seller_id: i64,
+    pub name: String,
+    pub slug: String,
+    pub lots: Vec<DemoLot>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoLot {
+    pub id: i64,
+    pub code: String,
 }
 
 /// What `ocop demo --json` prints.
@@ -206,4 +224,262 @@ pub fn seed(conn: &mut DbConn) -> Result<DemoLogins, AppError> {
             sellers: logins,
         })
     })
+}
+
+/// One believable Quan Hóa product: what it is, its certificate and a lot
+/// with its journey.
+struct DemoItem {
+    seller: usize,
+    name: &'static str,
+    name_en: &'static str,
+    group: &'static str,
+    subgroup: &'static str,
+    description: &'static str,
+    story: &'static str,
+    unit: &'static str,
+    quantity: &'static str,
+    pack: &'static str,
+    weight_g: &'static str,
+    price: &'static str,
+    stars: &'static str,
+    issued_on: &'static str,
+    decision: &'static str,
+    lot: &'static str,
+    events: &'static [(&'static str, &'static str, &'static str, &'static str)],
+}
+
+const ITEMS: &[DemoItem] = &[
+    DemoItem {
+        seller: 0,
+        name: "Mật ong rừng Nam Xuân",
+        name_en: "Nam Xuan wild forest honey",
+        group: "food",
+        subgroup: "honey",
+        description: "Mật ong hoa rừng nguyên chất, thu hoạch thủ công từ các tổ ong khoái trên núi đá vôi xã Nam Xuân.",
+        story: "Người Thái bản Khạn giữ nghề lấy mật ong khoái từ đời ông bà, chỉ thu hoạch một lần mỗi mùa hoa để đàn ong sống khỏe.",
+        unit: "ml",
+        quantity: "500",
+        pack: "chai thủy tinh",
+        weight_g: "850",
+        price: "250.000",
+        stars: "4",
+        issued_on: "2024-09-16",
+        decision: "2517/QĐ-UBND",
+        lot: "NX-MO-2025-10",
+        events: &[
+            ("harvest", "2025-10-02T06:30", "Rừng bản Khạn, xã Nam Xuân", "Tổ thu hoạch bản Khạn"),
+            ("processing", "2025-10-03T09:00", "Xưởng HTX Nam Xuân", "Lọc và hạ thủy phần xuống 19%"),
+            ("packing", "2025-10-05T14:00", "Xưởng HTX Nam Xuân", "Đóng chai 500 ml, dán tem"),
+        ],
+    },
+    DemoItem {
+        seller: 0,
+        name: "Măng khô Nam Xuân",
+        name_en: "Nam Xuan dried bamboo shoots",
+        group: "food",
+        subgroup: "preliminary",
+        description: "Măng nứa rừng luộc và phơi khô tự nhiên, không chất bảo quản.",
+        story: "Măng được hái vào mùa mưa trên các sườn đồi quanh bản, luộc kỹ rồi phơi trên gác bếp.",
+        unit: "g",
+        quantity: "500",
+        pack: "túi zip",
+        weight_g: "550",
+        price: "180.000",
+        stars: "3",
+        issued_on: "2024-03-20",
+        decision: "1050/QĐ-UBND",
+        lot: "NX-MK-2025-08",
+        events: &[
+            ("harvest", "2025-08-10T07:00", "Đồi Pù Luông, xã Nam Xuân", "Hộ ông Hà Văn Thắng"),
+            ("processing", "2025-08-12T08:00", "Sân phơi HTX Nam Xuân", "Luộc và phơi khô 5 ngày"),
+            ("packing", "2025-08-20T10:00", "Xưởng HTX Nam Xuân", "Đóng túi 500 g"),
+        ],
+    },
+    DemoItem {
+        seller: 1,
+        name: "Cơm lam Phú Lệ",
+        name_en: "Phu Le bamboo-tube sticky rice",
+        group: "food",
+        subgroup: "processed",
+        description: "Gạo nếp nương nấu trong ống nứa trên than hồng, thơm mùi lá dong.",
+        story: "Món ăn của người Thái Phú Lệ trong ngày hội, nay được đóng gói hút chân không để khách mang về.",
+        unit: "g",
+        quantity: "400",
+        pack: "ống nứa hút chân không",
+        weight_g: "450",
+        price: "60.000",
+        stars: "3",
+        issued_on: "2023-12-05",
+        decision: "4412/QĐ-UBND",
+        lot: "PL-CL-2025-11",
+        events: &[
+            ("input", "2025-11-01T08:00", "Nương bản Phú Lệ", "Gạo nếp nương vụ mùa"),
+            ("processing", "2025-11-03T05:30", "Bếp nhà chị Phạm Thị Lan", "Nướng ống nứa 3 giờ"),
+            ("packing", "2025-11-03T11:00", "Bếp nhà chị Phạm Thị Lan", "Hút chân không"),
+        ],
+    },
+    DemoItem {
+        seller: 1,
+        name: "Khăn thổ cẩm Phú Lệ",
+        name_en: "Phu Le brocade scarf",
+        group: "handicrafts",
+        subgroup: "textiles",
+        description: "Khăn dệt tay bằng khung cửi truyền thống, hoa văn Thái trắng.",
+        story: "Các mẹ, các chị bản Phú Lệ dệt mỗi chiếc khăn trong khoảng một tuần.",
+        unit: "item",
+        quantity: "1",
+        pack: "hộp giấy",
+        weight_g: "200",
+        price: "350.000",
+        stars: "3",
+        issued_on: "2024-06-10",
+        decision: "2033/QĐ-UBND",
+        lot: "PL-TC-2025-09",
+        events: &[
+            ("processing", "2025-09-01T08:00", "Bản Phú Lệ", "Dệt tay trên khung cửi"),
+            ("packing", "2025-09-10T09:00", "Bản Phú Lệ", "Đóng hộp"),
+        ],
+    },
+    DemoItem {
+        seller: 2,
+        name: "Chè Shan tuyết Thiên Phủ",
+        name_en: "Thien Phu Shan tuyet tea",
+        group: "food",
+        subgroup: "tea",
+        description: "Chè búp từ cây Shan tuyết cổ thụ trên 100 năm tuổi, sao tay trên chảo gang.",
+        story: "Những cây chè cổ mọc ở độ cao trên 800 m, búp phủ lông trắng như tuyết.",
+        unit: "g",
+        quantity: "200",
+        pack: "hộp thiếc",
+        weight_g: "320",
+        price: "320.000",
+        stars: "4",
+        issued_on: "2024-11-28",
+        decision: "4980/QĐ-UBND",
+        lot: "TP-ST-2025-04",
+        events: &[
+            ("harvest", "2025-04-05T06:00", "Đồi chè cổ bản Bâu, xã Thiên Phủ", "Hộ ông Lò Văn Pọm"),
+            ("processing", "2025-04-05T15:00", "Nhà sao chè bản Bâu", "Sao tay, vò, sấy"),
+            ("lab_test", "2025-04-20T10:00", "Trung tâm Kiểm nghiệm Thanh Hóa", "Đạt chỉ tiêu an toàn thực phẩm"),
+            ("packing", "2025-04-22T09:00", "Nhà sao chè bản Bâu", "Đóng hộp 200 g"),
+        ],
+    },
+    DemoItem {
+        seller: 2,
+        name: "Gạo nếp cẩm Thiên Phủ",
+        name_en: "Thien Phu purple sticky rice",
+        group: "food",
+        subgroup: "preliminary",
+        description: "Nếp cẩm trồng trên ruộng bậc thang, xay xát nhẹ giữ lớp cám tím.",
+        story: "Giống nếp cẩm địa phương, cấy một vụ mỗi năm bằng nước suối đầu nguồn.",
+        unit: "kg",
+        quantity: "1",
+        pack: "túi vải",
+        weight_g: "1050",
+        price: "65.000",
+        stars: "3",
+        issued_on: "2025-02-14",
+        decision: "612/QĐ-UBND",
+        lot: "TP-NC-2025-10",
+        events: &[
+            ("planting", "2025-06-01T07:00", "Ruộng bậc thang bản Bâu", "Cấy mạ nếp cẩm"),
+            ("harvest", "2025-10-05T07:00", "Ruộng bậc thang bản Bâu", "Gặt tay"),
+            ("packing", "2025-10-15T09:00", "Nhà ông Lò Văn Pọm", "Đóng túi 1 kg"),
+        ],
+    },
+];
+
+/// Creates the demo products (with photos, certificates, lots and events)
+/// that are missing, acting as each seller's member. Needs `seed` first.
+pub fn seed_catalog(conn: &mut DbConn, data_dir: &std::path::Path, logins: &DemoLogins) -> Result<Vec<DemoProduct>, AppError> {
+    let mut out = Vec::new();
+    for (n, item) in ITEMS.iter().enumerate() {
+        let Some(login) = logins.sellers.get(item.seller) else {
+            continue;
+        };
+        let member = User::find_by_email(conn, &login.email)?.ok_or(AppError::NotFound)?;
+        let actor = Actor {
+            user_id: member.id,
+            role: Role::Seller,
+            seller_id: member.seller_id,
+            post_office_id: None,
+        };
+        let slug = crate::domain::text::slugify(item.name);
+        let product = match crate::db::models::Product::find_by_slug(conn, &slug)? {
+            Some(p) => p,
+            None => {
+                let input = ProductInput {
+                    name_vi: item.name.into(),
+                    name_en: item.name_en.into(),
+                    ocop_group: item.group.into(),
+                    ocop_subgroup: item.subgroup.into(),
+                    description: item.description.into(),
+                    story: item.story.into(),
+                    unit: item.unit.into(),
+                    net_quantity: item.quantity.into(),
+                    pack_type: item.pack.into(),
+                    packed_weight_g: item.weight_g.into(),
+                    length_cm: "10".into(),
+                    width_cm: "10".into(),
+                    height_cm: "15".into(),
+                    price_vnd: item.price.into(),
+                    stock: "50".into(),
+                    storage: "Nơi khô ráo, thoáng mát".into(),
+                    status: "listed".into(),
+                    ..Default::default()
+                };
+                let product = catalog::create_product(conn, &actor, login.id, &input)?;
+                for k in 0..2u64 {
+                    let png = media::demo_image_png(n as u64 * 10 + k, 800, 600);
+                    catalog::add_photo(conn, &actor, data_dir, product.id, &png)?;
+                }
+                let cert = CertificateInput {
+                    stars: item.stars.into(),
+                    decision_no: item.decision.into(),
+                    issued_by: "province".into(),
+                    issued_on: item.issued_on.into(),
+                    ..Default::default()
+                };
+                catalog::add_certificate(conn, &actor, data_dir, product.id, &cert, None)?;
+                let origin = crate::db::models::Seller::find(conn, login.id)?
+                    .map(|s| s.commune_code.to_string())
+                    .unwrap_or_default();
+                let lot = lots::create_lot(
+                    conn,
+                    &actor,
+                    product.id,
+                    &LotInput {
+                        code: item.lot.into(),
+                        produced_on: item.events.first().map(|e| e.1[..10].to_owned()).unwrap_or_default(),
+                        packed_on: item.events.last().map(|e| e.1[..10].to_owned()).unwrap_or_default(),
+                        origin_commune_code: origin,
+                        ..Default::default()
+                    },
+                )?;
+                for (kind, at, place, note) in item.events {
+                    let event = EventInput {
+                        kind: (*kind).into(),
+                        happened_at: (*at).into(),
+                        place: (*place).into(),
+                        note: (*note).into(),
+                        ..Default::default()
+                    };
+                    lots::add_event(conn, &actor, data_dir, lot.id, &event, None)?;
+                }
+                product
+            }
+        };
+        let lots = crate::db::models::Lot::of_product(conn, product.id)?
+            .into_iter()
+            .map(|l| DemoLot { id: l.id, code: l.code })
+            .collect();
+        out.push(DemoProduct {
+            id: product.id,
+            seller_id: product.seller_id,
+            name: product.name_vi,
+            slug: product.slug,
+            lots,
+        });
+    }
+    Ok(out)
 }

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod demo;
 pub mod lots;
 pub mod media;
+pub mod notify;
 pub mod sellers;
 
 use crate::db::DbConn;
