@@ -37,9 +37,16 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Send due reminders (certificates expiring within 60 and 14 days);
+    /// safe to run daily or more often: each reminder goes out once.
+    Notify {
+        /// Act as if today were this date (YYYY-MM-DD), e.g. to catch up.
+        #[arg(long)]
+        today: Option<String>,
+    },
     /// Load the Quan Hóa demo data (safe to run again) and print the logins.
     Demo {
-        /// Print the logins as JSON.
+        /// Print the logins and demo products as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -128,7 +135,27 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Demo { json } => seed_demo(&settings, json),
+        Command::Notify { today } => notify(&settings, today.as_deref()),
     }
+}
+
+/// Sends the due reminders and prints what was sent.
+fn notify(settings: &Settings, today: Option<&str>) -> Result<(), String> {
+    let today = match today {
+        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| format!("--today must be a date like 2026-01-31, not {d:?}"))?,
+        None => services::catalog::today_vn(),
+    };
+    let mailer = Mailer::from_settings(settings).map_err(|e| e.to_string())?;
+    let pool = prepare_database(settings).map_err(|e| e.to_string())?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let report = services::notify::certificate_expiry(&mut conn, settings, &mailer, today)
+        .map_err(|e| describe(&e))?;
+    println!(
+        "{today}: {} certificates expire within 60 days; {} reminders sent in {} mails",
+        report.checked, report.reminders, report.mails
+    );
+    Ok(())
 }
 
 /// Loads the demo data and prints its logins.

@@ -400,3 +400,66 @@ impl TestApp {
         res.session.expect("session cookie")
     }
 }
+
+/// One part of a `multipart/form-data` body: a text field when `file_name`
+/// is None, a file otherwise.
+pub struct Part<'a> {
+    pub name: &'a str,
+    pub file_name: Option<&'a str>,
+    pub data: &'a [u8],
+}
+
+/// Builds a multipart body; returns the Content-Type header and the bytes.
+pub fn multipart_body(parts: &[Part<'_>]) -> (String, Vec<u8>) {
+    let boundary = format!("ocop-test-{}", ocop::util::random_hex(8));
+    let mut body = Vec::new();
+    for p in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match p.file_name {
+            Some(f) => body.extend_from_slice(
+                format!(
+                    "Content-Disposition: form-data; name=\"{}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+                    p.name
+                )
+                .as_bytes(),
+            ),
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{}\"\r\n\r\n", p.name).as_bytes(),
+            ),
+        }
+        body.extend_from_slice(p.data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl TestApp {
+    /// Posts a multipart body with a bearer token; returns status and JSON.
+    pub async fn post_multipart(&self, path: &str, token: &str, parts: &[Part<'_>]) -> (StatusCode, Value) {
+        let (content_type, body) = multipart_body(parts);
+        let mut res = self
+            .client()
+            .post(self.url(path))
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .insert_header(("Content-Type", content_type))
+            .send_body(body)
+            .await
+            .expect("request");
+        let bytes = res.body().limit(10 << 20).await.expect("body");
+        let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (res.status(), value)
+    }
+
+    /// Files stored under the data dir's `media/` and `files/` folders.
+    pub fn stored_files(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        for dir in ["media", "files"] {
+            if let Ok(entries) = std::fs::read_dir(self.settings.data_dir.join(dir)) {
+                names.extend(entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()));
+            }
+        }
+        names.sort();
+        names
+    }
+}

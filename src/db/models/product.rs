@@ -153,13 +153,12 @@ impl Product {
                 .filter(products::status.eq("listed"))
                 .filter(sellers::status.eq("active"))
                 .into_boxed();
-            if !filter.folded_query.is_empty() {
+            // Every word must appear, in any order: "mat ong pu luong" finds
+            // "Mật ong rừng Pù Luông".
+            for word in filter.folded_query.split_whitespace() {
                 q = q.filter(
                     products::search_text
-                        .like(format!(
-                            "%{}%",
-                            super::seller::escape_like(&filter.folded_query)
-                        ))
+                        .like(format!("%{}%", super::seller::escape_like(word)))
                         .escape('\\'),
                 );
             }

@@ -165,7 +165,8 @@ impl Seller {
             .get_result(conn)
     }
 
-    /// One page of sellers in `scope` whose folded names contain `folded_query`,
+    /// One page of sellers in `scope` whose folded names contain every word of
+/// `folded_query`,
     /// newest first, with the total count for paging.
     pub fn search(
         conn: &mut DbConn,
@@ -181,10 +182,10 @@ impl Seller {
                 SellerScope::OnboardedBy(staff) => q = q.filter(sellers::onboarded_by.eq(staff)),
                 SellerScope::Only(id) => q = q.filter(sellers::id.eq(id)),
             }
-            if !folded_query.is_empty() {
+            for word in folded_query.split_whitespace() {
                 q = q.filter(
                     sellers::search_text
-                        .like(format!("%{}%", escape_like(folded_query)))
+                        .like(format!("%{}%", escape_like(word)))
                         .escape('\\'),
                 );
             }
