@@ -175,7 +175,10 @@ fn seed_demo(settings: &Settings, json: bool) -> Result<(), String> {
         println!("  admin  {}  {}", logins.admin.email, logins.admin.password);
         println!("  staff  {}  {}", logins.staff.email, logins.staff.password);
         for s in &logins.sellers {
-            println!("  seller {}  {}  ({}, id {})", s.email, s.password, s.name, s.id);
+            println!(
+                "  seller {}  {}  ({}, id {})",
+                s.email, s.password, s.name, s.id
+            );
         }
         let names: Vec<&str> = products.iter().map(|p| p.name.as_str()).collect();
         println!("  products: {}", names.join(", "));

@@ -9,7 +9,9 @@ pub mod api_sellers;
 pub mod assets;
 pub mod files;
 pub mod pages_account;
+pub mod pages_catalog;
 pub mod pages_invite;
+pub mod pages_products;
 pub mod pages_seller;
 pub mod pages_staff;
 pub mod seller_form;
@@ -114,7 +116,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/ocop-groups", web::get().to(api_products::ocop_groups))
                 .default_service(web::to(api_meta::not_found)),
         )
-        .route("/", web::get().to(pages_account::home))
+        .route("/", web::get().to(pages_catalog::home))
+        .route("/p/{slug}", web::get().to(pages_catalog::product))
+        .route("/sellers/{id}", web::get().to(pages_catalog::seller))
         .route("/lang/{code}", web::get().to(pages_account::switch_lang))
         .route("/login", web::get().to(pages_account::login_form))
         .route("/login", web::post().to(pages_account::login))
@@ -161,6 +165,56 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/seller", web::get().to(pages_seller::home))
         .route("/seller/edit", web::get().to(pages_seller::edit_form))
         .route("/seller/edit", web::post().to(pages_seller::update))
+        // Product management pages (pages_products); "/products/new" before
+        // "/products/{id}".
+        .route("/products/new", web::get().to(pages_products::new_form))
+        .route("/products/new", web::post().to(pages_products::create))
+        .route("/products/{id}", web::get().to(pages_products::manage))
+        .route(
+            "/products/{id}/edit",
+            web::get().to(pages_products::edit_form),
+        )
+        .route(
+            "/products/{id}/edit",
+            web::post().to(pages_products::update),
+        )
+        .route(
+            "/products/{id}/photos",
+            web::post().to(pages_products::add_photo),
+        )
+        .route(
+            "/products/{id}/photos/{photo_id}/move",
+            web::post().to(pages_products::move_photo),
+        )
+        .route(
+            "/products/{id}/photos/{photo_id}/delete",
+            web::post().to(pages_products::delete_photo),
+        )
+        .route(
+            "/products/{id}/certificates",
+            web::post().to(pages_products::add_certificate),
+        )
+        .route(
+            "/products/{id}/lots",
+            web::post().to(pages_products::create_lot),
+        )
+        .route("/lots/{id}", web::get().to(pages_products::lot))
+        .route(
+            "/lots/{id}/edit",
+            web::get().to(pages_products::lot_edit_form),
+        )
+        .route(
+            "/lots/{id}/edit",
+            web::post().to(pages_products::lot_update),
+        )
+        .route(
+            "/lots/{id}/status",
+            web::post().to(pages_products::set_status),
+        )
+        .route(
+            "/lots/{id}/events",
+            web::post().to(pages_products::add_event),
+        )
         .default_service(web::to(pages_account::not_found));
 }
 

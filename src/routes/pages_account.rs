@@ -1,4 +1,4 @@
-//! Pages for everyone: home, language switch, login and logout, password
+//! Pages for everyone: language switch, login and logout, password
 //! change and reset.
 
 use std::collections::BTreeMap;
@@ -21,20 +21,6 @@ use crate::services::accounts;
 use crate::startup::AppState;
 
 type Errors = BTreeMap<&'static str, String>;
-
-#[derive(Template)]
-#[template(path = "home.html", config = "src/askama.toml")]
-struct HomePage {
-    c: Chrome,
-}
-
-/// `GET /`: what the service is, and the way in.
-pub async fn home(req: HttpRequest, lang: Lang) -> Result<HttpResponse, HtmlError> {
-    page(&HomePage {
-        c: Chrome::new(&req, lang, None),
-    })
-    .map_err(|e| e.html(lang))
-}
 
 /// Unknown pages: a 404 page in the visitor's language.
 pub async fn not_found(lang: Lang) -> Result<HttpResponse, HtmlError> {

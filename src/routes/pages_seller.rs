@@ -22,6 +22,8 @@ struct SellerHomePage {
     s: SellerView,
     members: Vec<MemberView>,
     notice: Option<&'static str>,
+    products: Vec<crate::routes::pages_products::ProductRow>,
+    add_product_href: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -39,10 +41,16 @@ pub async fn home(
     query: web::Query<HomeQuery>,
 ) -> Result<HttpResponse, HtmlError> {
     let (actor, id) = (me.user.actor.clone(), me.seller_id);
-    let d = with_db(&state, move |conn, _| sellers::detail(conn, &actor, id))
-        .await
-        .map_err(|e| e.html(lang))?;
+    let (d, products) = with_db(&state, move |conn, _| {
+        let d = sellers::detail(conn, &actor, id)?;
+        let products = crate::services::catalog::seller_products(conn, &actor, id)?;
+        Ok((d, products))
+    })
+    .await
+    .map_err(|e| e.html(lang))?;
     page(&SellerHomePage {
+        products: crate::routes::pages_products::product_rows(&products, lang),
+        add_product_href: crate::routes::pages_products::new_product_href(id),
         c: Chrome::new(&req, lang, Some(&me.user)),
         s: SellerView::from(&d.seller),
         members: d.members.iter().map(MemberView::from).collect(),

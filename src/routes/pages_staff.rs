@@ -142,6 +142,8 @@ struct SellerDetailPage {
     invite_name: String,
     invite_email: String,
     errors: Errors,
+    products: Vec<crate::routes::pages_products::ProductRow>,
+    add_product_href: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -161,8 +163,15 @@ async fn detail_page(
     invite: (String, String, Errors),
 ) -> Result<SellerDetailPage, AppError> {
     let actor = user.actor.clone();
-    let d = with_db(state, move |conn, _| sellers::detail(conn, &actor, id)).await?;
+    let (d, products) = with_db(state, move |conn, _| {
+        let d = sellers::detail(conn, &actor, id)?;
+        let products = crate::services::catalog::seller_products(conn, &actor, id)?;
+        Ok((d, products))
+    })
+    .await?;
     Ok(SellerDetailPage {
+        products: crate::routes::pages_products::product_rows(&products, lang),
+        add_product_href: crate::routes::pages_products::new_product_href(id),
         c: Chrome::new(req, lang, Some(user)),
         s: SellerView::from(&d.seller),
         notice,

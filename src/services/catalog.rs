@@ -754,7 +754,7 @@ mod tests {
         assert_eq!(p.price_vnd, 250_000);
         assert_eq!(p.stock, 0);
         assert_eq!(p.status, "draft");
-        assert_eq!(p.search_text, "mat ong rung nam xuan ");
+        assert_eq!(p.search_text, "mat ong rung nam xuan");
     }
 
     #[test]

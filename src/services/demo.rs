@@ -267,9 +267,24 @@ const ITEMS: &[DemoItem] = &[
         decision: "2517/QĐ-UBND",
         lot: "NX-MO-2025-10",
         events: &[
-            ("harvest", "2025-10-02T06:30", "Rừng bản Khạn, xã Nam Xuân", "Tổ thu hoạch bản Khạn"),
-            ("processing", "2025-10-03T09:00", "Xưởng HTX Nam Xuân", "Lọc và hạ thủy phần xuống 19%"),
-            ("packing", "2025-10-05T14:00", "Xưởng HTX Nam Xuân", "Đóng chai 500 ml, dán tem"),
+            (
+                "harvest",
+                "2025-10-02T06:30",
+                "Rừng bản Khạn, xã Nam Xuân",
+                "Tổ thu hoạch bản Khạn",
+            ),
+            (
+                "processing",
+                "2025-10-03T09:00",
+                "Xưởng HTX Nam Xuân",
+                "Lọc và hạ thủy phần xuống 19%",
+            ),
+            (
+                "packing",
+                "2025-10-05T14:00",
+                "Xưởng HTX Nam Xuân",
+                "Đóng chai 500 ml, dán tem",
+            ),
         ],
     },
     DemoItem {
@@ -290,9 +305,24 @@ const ITEMS: &[DemoItem] = &[
         decision: "1050/QĐ-UBND",
         lot: "NX-MK-2025-08",
         events: &[
-            ("harvest", "2025-08-10T07:00", "Đồi Pù Luông, xã Nam Xuân", "Hộ ông Hà Văn Thắng"),
-            ("processing", "2025-08-12T08:00", "Sân phơi HTX Nam Xuân", "Luộc và phơi khô 5 ngày"),
-            ("packing", "2025-08-20T10:00", "Xưởng HTX Nam Xuân", "Đóng túi 500 g"),
+            (
+                "harvest",
+                "2025-08-10T07:00",
+                "Đồi Pù Luông, xã Nam Xuân",
+                "Hộ ông Hà Văn Thắng",
+            ),
+            (
+                "processing",
+                "2025-08-12T08:00",
+                "Sân phơi HTX Nam Xuân",
+                "Luộc và phơi khô 5 ngày",
+            ),
+            (
+                "packing",
+                "2025-08-20T10:00",
+                "Xưởng HTX Nam Xuân",
+                "Đóng túi 500 g",
+            ),
         ],
     },
     DemoItem {
@@ -313,9 +343,24 @@ const ITEMS: &[DemoItem] = &[
         decision: "4412/QĐ-UBND",
         lot: "PL-CL-2025-11",
         events: &[
-            ("input", "2025-11-01T08:00", "Nương bản Phú Lệ", "Gạo nếp nương vụ mùa"),
-            ("processing", "2025-11-03T05:30", "Bếp nhà chị Phạm Thị Lan", "Nướng ống nứa 3 giờ"),
-            ("packing", "2025-11-03T11:00", "Bếp nhà chị Phạm Thị Lan", "Hút chân không"),
+            (
+                "input",
+                "2025-11-01T08:00",
+                "Nương bản Phú Lệ",
+                "Gạo nếp nương vụ mùa",
+            ),
+            (
+                "processing",
+                "2025-11-03T05:30",
+                "Bếp nhà chị Phạm Thị Lan",
+                "Nướng ống nứa 3 giờ",
+            ),
+            (
+                "packing",
+                "2025-11-03T11:00",
+                "Bếp nhà chị Phạm Thị Lan",
+                "Hút chân không",
+            ),
         ],
     },
     DemoItem {
@@ -336,7 +381,12 @@ const ITEMS: &[DemoItem] = &[
         decision: "2033/QĐ-UBND",
         lot: "PL-TC-2025-09",
         events: &[
-            ("processing", "2025-09-01T08:00", "Bản Phú Lệ", "Dệt tay trên khung cửi"),
+            (
+                "processing",
+                "2025-09-01T08:00",
+                "Bản Phú Lệ",
+                "Dệt tay trên khung cửi",
+            ),
             ("packing", "2025-09-10T09:00", "Bản Phú Lệ", "Đóng hộp"),
         ],
     },
@@ -358,10 +408,30 @@ const ITEMS: &[DemoItem] = &[
         decision: "4980/QĐ-UBND",
         lot: "TP-ST-2025-04",
         events: &[
-            ("harvest", "2025-04-05T06:00", "Đồi chè cổ bản Bâu, xã Thiên Phủ", "Hộ ông Lò Văn Pọm"),
-            ("processing", "2025-04-05T15:00", "Nhà sao chè bản Bâu", "Sao tay, vò, sấy"),
-            ("lab_test", "2025-04-20T10:00", "Trung tâm Kiểm nghiệm Thanh Hóa", "Đạt chỉ tiêu an toàn thực phẩm"),
-            ("packing", "2025-04-22T09:00", "Nhà sao chè bản Bâu", "Đóng hộp 200 g"),
+            (
+                "harvest",
+                "2025-04-05T06:00",
+                "Đồi chè cổ bản Bâu, xã Thiên Phủ",
+                "Hộ ông Lò Văn Pọm",
+            ),
+            (
+                "processing",
+                "2025-04-05T15:00",
+                "Nhà sao chè bản Bâu",
+                "Sao tay, vò, sấy",
+            ),
+            (
+                "lab_test",
+                "2025-04-20T10:00",
+                "Trung tâm Kiểm nghiệm Thanh Hóa",
+                "Đạt chỉ tiêu an toàn thực phẩm",
+            ),
+            (
+                "packing",
+                "2025-04-22T09:00",
+                "Nhà sao chè bản Bâu",
+                "Đóng hộp 200 g",
+            ),
         ],
     },
     DemoItem {
@@ -382,16 +452,35 @@ const ITEMS: &[DemoItem] = &[
         decision: "612/QĐ-UBND",
         lot: "TP-NC-2025-10",
         events: &[
-            ("planting", "2025-06-01T07:00", "Ruộng bậc thang bản Bâu", "Cấy mạ nếp cẩm"),
-            ("harvest", "2025-10-05T07:00", "Ruộng bậc thang bản Bâu", "Gặt tay"),
-            ("packing", "2025-10-15T09:00", "Nhà ông Lò Văn Pọm", "Đóng túi 1 kg"),
+            (
+                "planting",
+                "2025-06-01T07:00",
+                "Ruộng bậc thang bản Bâu",
+                "Cấy mạ nếp cẩm",
+            ),
+            (
+                "harvest",
+                "2025-10-05T07:00",
+                "Ruộng bậc thang bản Bâu",
+                "Gặt tay",
+            ),
+            (
+                "packing",
+                "2025-10-15T09:00",
+                "Nhà ông Lò Văn Pọm",
+                "Đóng túi 1 kg",
+            ),
         ],
     },
 ];
 
 /// Creates the demo products (with photos, certificates, lots and events)
 /// that are missing, acting as each seller's member. Needs `seed` first.
-pub fn seed_catalog(conn: &mut DbConn, data_dir: &std::path::Path, logins: &DemoLogins) -> Result<Vec<DemoProduct>, AppError> {
+pub fn seed_catalog(
+    conn: &mut DbConn,
+    data_dir: &std::path::Path,
+    logins: &DemoLogins,
+) -> Result<Vec<DemoProduct>, AppError> {
     let mut out = Vec::new();
     for (n, item) in ITEMS.iter().enumerate() {
         let Some(login) = logins.sellers.get(item.seller) else {
@@ -450,8 +539,16 @@ pub fn seed_catalog(conn: &mut DbConn, data_dir: &std::path::Path, logins: &Demo
                     product.id,
                     &LotInput {
                         code: item.lot.into(),
-                        produced_on: item.events.first().map(|e| e.1[..10].to_owned()).unwrap_or_default(),
-                        packed_on: item.events.last().map(|e| e.1[..10].to_owned()).unwrap_or_default(),
+                        produced_on: item
+                            .events
+                            .first()
+                            .map(|e| e.1[..10].to_owned())
+                            .unwrap_or_default(),
+                        packed_on: item
+                            .events
+                            .last()
+                            .map(|e| e.1[..10].to_owned())
+                            .unwrap_or_default(),
                         origin_commune_code: origin,
                         ..Default::default()
                     },
@@ -471,7 +568,10 @@ pub fn seed_catalog(conn: &mut DbConn, data_dir: &std::path::Path, logins: &Demo
         };
         let lots = crate::db::models::Lot::of_product(conn, product.id)?
             .into_iter()
-            .map(|l| DemoLot { id: l.id, code: l.code })
+            .map(|l| DemoLot {
+                id: l.id,
+                code: l.code,
+            })
             .collect();
         out.push(DemoProduct {
             id: product.id,

@@ -398,10 +398,17 @@ fn demo_json_lists_logins_and_is_idempotent() {
     let products = first["products"].as_array().expect("products");
     assert_eq!(products.len(), 6, "{first}");
     for s in sellers {
-        let n = products.iter().filter(|p| p["seller_id"] == s["id"]).count();
+        let n = products
+            .iter()
+            .filter(|p| p["seller_id"] == s["id"])
+            .count();
         assert!((2..=3).contains(&n), "seller {s} has {n} products");
     }
-    assert!(products.iter().all(|p| p["lots"].as_array().is_some_and(|l| !l.is_empty())));
+    assert!(
+        products
+            .iter()
+            .all(|p| p["lots"].as_array().is_some_and(|l| !l.is_empty()))
+    );
     let product_count: i64 = ocop::db::schema::products::table
         .count()
         .get_result(&mut conn)
@@ -422,12 +429,26 @@ fn notify_mails_each_expiry_reminder_once() {
     // 2026-12-05.
     let first = run(&env, &["notify", "--today", "2026-10-20"], None);
     assert_ok(&first, "notify at 46 days");
-    assert!(stdout(&first).contains("1 reminders sent in 2 mails"), "{}", stdout(&first));
+    assert!(
+        stdout(&first).contains("1 reminders sent in 2 mails"),
+        "{}",
+        stdout(&first)
+    );
     let again = run(&env, &["notify", "--today", "2026-10-21"], None);
-    assert!(stdout(&again).contains("0 reminders sent"), "{}", stdout(&again));
+    assert!(
+        stdout(&again).contains("0 reminders sent"),
+        "{}",
+        stdout(&again)
+    );
     let late = run(&env, &["notify", "--today", "2026-11-25"], None);
-    assert!(stdout(&late).contains("1 reminders sent"), "{}", stdout(&late));
-    let outbox = std::fs::read_dir(env.dir.path().join("outbox")).expect("outbox").count();
+    assert!(
+        stdout(&late).contains("1 reminders sent"),
+        "{}",
+        stdout(&late)
+    );
+    let outbox = std::fs::read_dir(env.dir.path().join("outbox"))
+        .expect("outbox")
+        .count();
     assert_eq!(outbox, 4, "member and staff, twice");
     let bad = run(&env, &["notify", "--today", "20/10/2026"], None);
     assert_fails(&bad, "notify with a malformed date");

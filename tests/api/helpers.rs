@@ -436,7 +436,12 @@ pub fn multipart_body(parts: &[Part<'_>]) -> (String, Vec<u8>) {
 
 impl TestApp {
     /// Posts a multipart body with a bearer token; returns status and JSON.
-    pub async fn post_multipart(&self, path: &str, token: &str, parts: &[Part<'_>]) -> (StatusCode, Value) {
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        token: &str,
+        parts: &[Part<'_>],
+    ) -> (StatusCode, Value) {
         let (content_type, body) = multipart_body(parts);
         let mut res = self
             .client()
@@ -456,7 +461,11 @@ impl TestApp {
         let mut names = Vec::new();
         for dir in ["media", "files"] {
             if let Ok(entries) = std::fs::read_dir(self.settings.data_dir.join(dir)) {
-                names.extend(entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()));
+                names.extend(
+                    entries
+                        .filter_map(|e| e.ok())
+                        .map(|e| e.file_name().to_string_lossy().into_owned()),
+                );
             }
         }
         names.sort();

@@ -3,11 +3,14 @@
 //! database when `OCOP_TEST_DATABASE_URL` is set.
 
 mod auth;
+mod catalog;
+mod catalog_pages;
 mod cli;
 mod helpers;
 mod meta;
 mod onboarding;
 mod pages;
+mod product_pages;
 mod roles;
 mod smtp;
 mod tenancy;

@@ -166,7 +166,7 @@ impl Seller {
     }
 
     /// One page of sellers in `scope` whose folded names contain every word of
-/// `folded_query`,
+    /// `folded_query`,
     /// newest first, with the total count for paging.
     pub fn search(
         conn: &mut DbConn,
