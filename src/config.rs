@@ -67,6 +67,18 @@ pub struct ConfigArgs {
     /// you run); otherwise the socket peer address is used for throttling.
     #[arg(long, env = "OCOP_TRUST_PROXY", default_value_t = false, global = true)]
     pub trust_proxy: bool,
+    /// A stamp scanned more often than this is reported as a possible copy.
+    #[arg(
+        long,
+        env = "OCOP_COPY_SCAN_LIMIT",
+        default_value_t = 200,
+        global = true
+    )]
+    pub copy_scan_limit: i32,
+    /// A stamp scanned from more networks than this within 24 hours is
+    /// reported as a possible copy.
+    #[arg(long, env = "OCOP_COPY_NETWORKS", default_value_t = 5, global = true)]
+    pub copy_networks: i64,
 }
 
 /// Where the data lives; chosen from the URL's scheme, never by trying each
@@ -149,6 +161,8 @@ pub struct Settings {
     pub db_pool_size: u32,
     pub session_hours: i64,
     pub trust_proxy: bool,
+    pub copy_scan_limit: i32,
+    pub copy_networks: i64,
 }
 
 /// Why the settings could not be made; printed to the operator at start-up.
@@ -215,6 +229,8 @@ impl Settings {
             db_pool_size: args.db_pool_size.max(1),
             session_hours: args.session_hours.clamp(1, 24 * 30),
             trust_proxy: args.trust_proxy,
+            copy_scan_limit: args.copy_scan_limit.max(1),
+            copy_networks: args.copy_networks.max(1),
         })
     }
 

@@ -44,11 +44,36 @@ enum Command {
         #[arg(long)]
         today: Option<String>,
     },
+    /// Traceability stamps.
+    #[command(subcommand)]
+    Stamps(StampsCommand),
     /// Load the Quan Hóa demo data (safe to run again) and print the logins.
     Demo {
         /// Print the logins and demo products as JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum StampsCommand {
+    /// Issue a run of stamps for a product and print the run id.
+    Issue {
+        /// Product id.
+        #[arg(long)]
+        product: i64,
+        /// Lot code of the product: the stamps are active at once.
+        #[arg(long)]
+        lot: Option<String>,
+        /// How many stamps (1 to 100,000).
+        #[arg(long)]
+        count: i64,
+        /// Print `{"run_id", "codes": [...]}`.
+        #[arg(long)]
+        json: bool,
+        /// Act as this account (default: the first admin).
+        #[arg(long = "as")]
+        as_email: Option<String>,
     },
 }
 
@@ -136,7 +161,58 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Demo { json } => seed_demo(&settings, json),
         Command::Notify { today } => notify(&settings, today.as_deref()),
+        Command::Stamps(StampsCommand::Issue {
+            product,
+            lot,
+            count,
+            json,
+            as_email,
+        }) => issue_stamps(&settings, product, lot, count, json, as_email.as_deref()),
     }
+}
+
+/// Issues a stamp run from the command line, acting as an admin.
+fn issue_stamps(
+    settings: &Settings,
+    product: i64,
+    lot: Option<String>,
+    count: i64,
+    json: bool,
+    as_email: Option<&str>,
+) -> Result<(), String> {
+    use ocop::db::models::User;
+    let pool = prepare_database(settings).map_err(|e| e.to_string())?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let user = match as_email {
+        Some(email) => User::find_by_email(&mut conn, &email.trim().to_lowercase()),
+        None => User::first_admin(&mut conn),
+    }
+    .map_err(|e| e.to_string())?
+    .ok_or(
+        "no such account: create an admin with `ocop user add --role admin` or pass --as EMAIL",
+    )?;
+    let actor = services::Actor {
+        user_id: user.id,
+        role: Role::parse(&user.role).map_err(|_| "the account has an unknown role".to_owned())?,
+        seller_id: user.seller_id,
+        post_office_id: user.post_office_id,
+    };
+    let keys = services::stamps::StampKeys::new(&settings.secret_key);
+    let input = services::stamps::RunInput {
+        count: count.to_string(),
+        lot_code: lot.unwrap_or_default(),
+        layout: String::new(),
+    };
+    let issued = services::stamps::issue_run(&mut conn, &actor, &keys, product, &input)
+        .map_err(|e| describe(&e))?;
+    if json {
+        let codes: Vec<String> = issued.codes.iter().map(|c| c.to_string()).collect();
+        let out = serde_json::json!({ "run_id": issued.run.id, "codes": codes });
+        println!("{out}");
+    } else {
+        println!("{}", issued.run.id);
+    }
+    Ok(())
 }
 
 /// Sends the due reminders and prints what was sent.

@@ -14,19 +14,25 @@ use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::error::AppError;
 use crate::mail::Mailer;
+use crate::services::scans::{ScanRecorder, ScanWriter};
+use crate::services::stamps::StampKeys;
 
 /// What every handler can reach.
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub pool: Pool,
     pub keys: TokenKeys,
+    pub stamp_keys: StampKeys,
     pub mailer: Mailer,
+    pub scans: ScanRecorder,
 }
 
 /// A bound, not yet running server.
 pub struct Application {
     port: u16,
     server: Server,
+    scan_writer: ScanWriter,
+    scans: ScanRecorder,
 }
 
 /// The largest JSON or form body we accept; onboarding forms are far smaller.
@@ -53,11 +59,15 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
+        let (scans, scan_writer) =
+            ScanRecorder::start(pool.clone(), settings.clone(), mailer.clone());
         let state = web::Data::new(AppState {
             keys: TokenKeys::new(&settings.secret_key),
+            stamp_keys: StampKeys::new(&settings.secret_key),
             settings: Arc::new(settings),
             pool,
             mailer,
+            scans: scans.clone(),
         });
         let mut server = HttpServer::new(move || {
             App::new()
@@ -79,6 +89,8 @@ impl Application {
         Ok(Application {
             port,
             server: server.run(),
+            scan_writer,
+            scans,
         })
     }
 
@@ -86,14 +98,19 @@ impl Application {
         self.port
     }
 
-    /// Runs until stopped; SIGTERM and Ctrl-C stop it gracefully.
+    /// Runs until stopped; SIGTERM and Ctrl-C stop it gracefully, after
+    /// which every queued scan is written before returning.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        let writer = self.scan_writer;
+        let _ = web::block(move || writer.stop()).await;
+        result
     }
 
-    /// The server future, for tests that spawn it.
-    pub fn into_server(self) -> Server {
-        self.server
+    /// The server future and the scan queue, for tests that spawn the server
+    /// and need to wait for scans to be stored.
+    pub fn into_parts(self) -> (Server, ScanRecorder) {
+        (self.server, self.scans)
     }
 }
 

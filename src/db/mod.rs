@@ -21,6 +21,19 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
+/// Runs `$body` with `$c` bound to the concrete connection, for the few
+/// statements `MultiConnection` cannot express (multi-row INSERTs). Inside a
+/// transaction of the `DbConn` the statement runs in that transaction.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite($c) => $body,
+            $crate::db::DbConn::Pg($c) => $body,
+        }
+    };
+}
+
 /// The pool handed to request handlers and commands.
 pub type Pool = r2d2::Pool<Manager>;
 /// A connection borrowed from the pool.

@@ -191,6 +191,61 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    stamp_runs (id) {
+        id -> BigInt,
+        seller_id -> BigInt,
+        product_id -> BigInt,
+        lot_id -> Nullable<BigInt>,
+        count -> Integer,
+        layout -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        voided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    stamps (id) {
+        id -> BigInt,
+        run_id -> BigInt,
+        serial -> Integer,
+        code -> Text,
+        lot_id -> Nullable<BigInt>,
+        status -> Text,
+        activated_at -> Nullable<Timestamp>,
+        activated_by -> Nullable<BigInt>,
+        scan_count -> Integer,
+        first_scanned_at -> Nullable<Timestamp>,
+        last_alert_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    scans (id) {
+        id -> BigInt,
+        stamp_id -> Nullable<BigInt>,
+        code -> Text,
+        at -> Timestamp,
+        network -> Text,
+        agent -> Text,
+        lang -> Text,
+        outcome -> Text,
+    }
+}
+
+diesel::table! {
+    copy_alerts (id) {
+        id -> BigInt,
+        stamp_id -> BigInt,
+        seller_id -> BigInt,
+        at -> Timestamp,
+        scans -> Integer,
+        networks -> Integer,
+        mailed -> Bool,
+    }
+}
+
 diesel::joinable!(users -> post_offices (post_office_id));
 diesel::joinable!(account_links -> sellers (seller_id));
 diesel::joinable!(products -> sellers (seller_id));
@@ -198,6 +253,8 @@ diesel::joinable!(certificates -> products (product_id));
 diesel::joinable!(photos -> products (product_id));
 diesel::joinable!(lots -> products (product_id));
 diesel::joinable!(trace_events -> lots (lot_id));
+diesel::joinable!(stamps -> stamp_runs (run_id));
+diesel::joinable!(stamp_runs -> products (product_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     post_offices,
@@ -211,4 +268,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     photos,
     lots,
     trace_events,
+    stamp_runs,
+    stamps,
+    scans,
+    copy_alerts,
 );

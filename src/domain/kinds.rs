@@ -173,6 +173,30 @@ impl EventKind {
     }
 }
 
+string_enum! {
+    /// Where a stamp stands: issued (printed, not yet tied to a lot),
+    /// active (tied to a lot: genuine when scanned) or void.
+    StampStatus {
+        Issued => "issued",
+        Active => "active",
+        Void => "void",
+    }
+}
+
+string_enum! {
+    /// What a buyer's scan says about a stamp.
+    ScanOutcome {
+        Genuine => "genuine",
+        NotActivated => "not_activated",
+        Void => "void",
+        Recalled => "recalled",
+        Held => "held",
+        CertificateExpired => "certificate_expired",
+        PossibleCopy => "possible_copy",
+        NotGenuine => "not_genuine",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ pub mod kinds;
 pub mod password;
 pub mod phone;
 pub mod reason;
+pub mod stamp_code;
 pub mod tax_code;
 pub mod text;
 
@@ -23,11 +24,12 @@ pub use commune::{
 pub use email::Email;
 pub use ids::{InvitationId, PostOfficeId, SellerId, UserId};
 pub use kinds::{
-    CertificateIssuer, EventKind, LotStatus, OcopGroup, ProductStatus, Role, SellerKind,
-    SellerStatus, Unit,
+    CertificateIssuer, EventKind, LotStatus, OcopGroup, ProductStatus, Role, ScanOutcome,
+    SellerKind, SellerStatus, StampStatus, Unit,
 };
 pub use password::NewPassword;
 pub use phone::Phone;
 pub use reason::{FieldError, FieldErrors, Reason};
+pub use stamp_code::StampCode;
 pub use tax_code::{BusinessRegNo, TaxCode};
 pub use text::{fold, optional_text, required_text, slugify};

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use crate::domain::commune;
 use crate::error::AppError;
-use crate::routes::{api_auth, api_products, api_sellers, with_db};
+use crate::routes::{api_auth, api_products, api_sellers, api_stamps, scan, with_db};
 use crate::startup::AppState;
 
 /// 200 when the database answers, 503 otherwise.
@@ -62,10 +62,12 @@ impl Modify for BearerAuth {
         api_products::get_lot, api_products::update_lot, api_products::set_lot_status,
         api_products::add_event, api_products::public_catalog, api_products::public_product,
         api_products::ocop_groups,
+        api_stamps::issue, api_stamps::list, api_stamps::bind, api_stamps::void_run,
+        api_stamps::void_stamp, api_stamps::activate, scan::api,
         communes, provinces,
     ),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "sellers"), (name = "catalog"), (name = "lots"), (name = "places"))
+    tags((name = "auth"), (name = "sellers"), (name = "catalog"), (name = "lots"), (name = "stamps"), (name = "places"))
 )]
 pub struct ApiDoc;
 

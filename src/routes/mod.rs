@@ -6,6 +6,7 @@ pub mod api_auth;
 pub mod api_meta;
 pub mod api_products;
 pub mod api_sellers;
+pub mod api_stamps;
 pub mod assets;
 pub mod files;
 pub mod pages_account;
@@ -14,6 +15,7 @@ pub mod pages_invite;
 pub mod pages_products;
 pub mod pages_seller;
 pub mod pages_staff;
+pub mod scan;
 pub mod seller_form;
 pub mod uploads;
 
@@ -114,12 +116,37 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::get().to(api_products::public_product),
                 )
                 .route("/ocop-groups", web::get().to(api_products::ocop_groups))
+                .route(
+                    "/products/{id}/stamp-runs",
+                    web::post().to(api_stamps::issue),
+                )
+                .route("/sellers/{id}/stamp-runs", web::get().to(api_stamps::list))
+                .route("/stamp-runs/{id}/bind", web::post().to(api_stamps::bind))
+                .route(
+                    "/stamp-runs/{id}/void",
+                    web::post().to(api_stamps::void_run),
+                )
+                .route(
+                    "/stamps/{code}/void",
+                    web::post().to(api_stamps::void_stamp),
+                )
+                .route(
+                    "/stamps/{code}/activate",
+                    web::post().to(api_stamps::activate),
+                )
+                .route("/scan/{code}", web::get().to(scan::api))
                 .default_service(web::to(api_meta::not_found)),
         )
         .route("/", web::get().to(pages_catalog::home))
         .route("/p/{slug}", web::get().to(pages_catalog::product))
         .route("/sellers/{id}", web::get().to(pages_catalog::seller))
         .route("/lang/{code}", web::get().to(pages_account::switch_lang))
+        .route("/s/{code}", web::get().to(scan::page))
+        .route("/s/{code}/activate", web::post().to(scan::activate))
+        .route(
+            "/01/{gtin}/10/{lot}/21/{code}",
+            web::get().to(scan::digital_link),
+        )
         .route("/login", web::get().to(pages_account::login_form))
         .route("/login", web::post().to(pages_account::login))
         .route("/logout", web::post().to(pages_account::logout))

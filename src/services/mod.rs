@@ -8,7 +8,9 @@ pub mod demo;
 pub mod lots;
 pub mod media;
 pub mod notify;
+pub mod scans;
 pub mod sellers;
+pub mod stamps;
 
 use crate::db::DbConn;
 use crate::db::models::{NewAuditEntry, Seller, now};

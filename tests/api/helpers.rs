@@ -17,6 +17,8 @@ use ocop::startup::Application;
 
 pub struct TestApp {
     pub address: String,
+    /// The scan queue: `flush()` waits until served scans are stored.
+    pub scans: ocop::services::scans::ScanRecorder,
     pub mail: MemoryBox,
     pub pool: Pool,
     pub settings: Settings,
@@ -71,6 +73,8 @@ pub fn test_settings(dir: &std::path::Path, database_url: Option<String>) -> Set
         db_pool_size: 4,
         session_hours: 12,
         trust_proxy: false,
+        copy_scan_limit: 20,
+        copy_networks: 3,
     })
     .expect("test settings")
 }
@@ -138,10 +142,12 @@ impl TestApp {
         let (mailer, mail) = Mailer::memory(&settings.mail_from).expect("memory mailer");
         let app = Application::build(settings.clone(), mailer).expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
-        actix_web::rt::spawn(app.into_server());
+        let (server, scans) = app.into_parts();
+        actix_web::rt::spawn(server);
         let pool = ocop::startup::prepare_database(&settings).expect("pool");
         TestApp {
             address,
+            scans,
             mail,
             pool,
             settings,

@@ -13,5 +13,6 @@ mod pages;
 mod product_pages;
 mod roles;
 mod smtp;
+mod stamps;
 mod tenancy;
 mod validation;

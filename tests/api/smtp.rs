@@ -310,7 +310,7 @@ impl SmtpApp {
         .expect("join");
         let app = Application::build(settings, mailer).expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
-        actix_web::rt::spawn(app.into_server());
+        actix_web::rt::spawn(app.into_parts().0);
         SmtpApp {
             address,
             demo,

@@ -7,6 +7,7 @@ pub mod lot;
 pub mod post_office;
 pub mod product;
 pub mod seller;
+pub mod stamp;
 pub mod user;
 
 pub use account_link::{AccountLink, NewAccountLink};
@@ -17,6 +18,7 @@ pub use product::{
     CatalogFilter, Certificate, NewCertificate, Photo, Product, ProductChanges, current_certificate,
 };
 pub use seller::{NewSeller, Seller, SellerChanges, SellerScope};
+pub use stamp::{CopyAlert, NewScan, NewStamp, Stamp, StampRun};
 pub use user::{NewUser, User};
 
 /// The current time in UTC, as stored in every timestamp column.

@@ -58,6 +58,17 @@ impl User {
             .optional()
     }
 
+    /// The oldest active admin, who acts for command-line operations.
+    pub fn first_admin(conn: &mut DbConn) -> QueryResult<Option<User>> {
+        users::table
+            .filter(users::role.eq("admin"))
+            .filter(users::active.eq(true))
+            .order(users::id.asc())
+            .select(User::as_select())
+            .first(conn)
+            .optional()
+    }
+
     pub fn insert(conn: &mut DbConn, new: &NewUser<'_>) -> QueryResult<User> {
         diesel::insert_into(users::table)
             .values(new)

@@ -1,0 +1,318 @@
+//! Stamp runs, stamps, the scans of them, and possible-copy alerts.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{copy_alerts, scans, stamp_runs, stamps};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = stamp_runs)]
+pub struct StampRun {
+    pub id: i64,
+    pub seller_id: i64,
+    pub product_id: i64,
+    pub lot_id: Option<i64>,
+    pub count: i32,
+    pub layout: String,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub voided_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = stamps)]
+pub struct Stamp {
+    pub id: i64,
+    pub run_id: i64,
+    /// 1-based position in its run, printed order.
+    pub serial: i32,
+    pub code: String,
+    pub lot_id: Option<i64>,
+    pub status: String,
+    pub activated_at: Option<NaiveDateTime>,
+    pub activated_by: Option<i64>,
+    pub scan_count: i32,
+    pub first_scanned_at: Option<NaiveDateTime>,
+    pub last_alert_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = stamps)]
+pub struct NewStamp<'a> {
+    pub run_id: i64,
+    pub serial: i32,
+    pub code: &'a str,
+    pub lot_id: Option<i64>,
+    pub status: &'a str,
+    pub activated_at: Option<NaiveDateTime>,
+    pub activated_by: Option<i64>,
+}
+
+/// Rows per INSERT: well under SQLite's limit on bound parameters.
+const INSERT_CHUNK: usize = 2_000;
+
+impl StampRun {
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert(
+        conn: &mut DbConn,
+        seller_id: i64,
+        product_id: i64,
+        lot_id: Option<i64>,
+        count: i32,
+        layout: &str,
+        created_by: i64,
+        at: NaiveDateTime,
+    ) -> QueryResult<StampRun> {
+        diesel::insert_into(stamp_runs::table)
+            .values((
+                stamp_runs::seller_id.eq(seller_id),
+                stamp_runs::product_id.eq(product_id),
+                stamp_runs::lot_id.eq(lot_id),
+                stamp_runs::count.eq(count),
+                stamp_runs::layout.eq(layout),
+                stamp_runs::created_by.eq(created_by),
+                stamp_runs::created_at.eq(at),
+            ))
+            .returning(stamp_runs::all_columns)
+            .get_result(conn)
+    }
+
+    pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<StampRun>> {
+        stamp_runs::table
+            .find(id)
+            .select(StampRun::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    pub fn of_seller(conn: &mut DbConn, seller_id: i64) -> QueryResult<Vec<StampRun>> {
+        stamp_runs::table
+            .filter(stamp_runs::seller_id.eq(seller_id))
+            .order(stamp_runs::id.desc())
+            .select(StampRun::as_select())
+            .load(conn)
+    }
+
+    pub fn set_lot(conn: &mut DbConn, id: i64, lot_id: i64) -> QueryResult<usize> {
+        diesel::update(stamp_runs::table.find(id))
+            .set(stamp_runs::lot_id.eq(lot_id))
+            .execute(conn)
+    }
+
+    pub fn void(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+        diesel::update(stamp_runs::table.find(id))
+            .set(stamp_runs::voided_at.eq(at))
+            .execute(conn)
+    }
+}
+
+impl Stamp {
+    /// Inserts a run's stamps in chunks; the caller's transaction makes it
+    /// all or nothing.
+    pub fn insert_all(conn: &mut DbConn, rows: &[NewStamp<'_>]) -> QueryResult<()> {
+        for chunk in rows.chunks(INSERT_CHUNK) {
+            crate::on_backend!(conn, c => diesel::insert_into(stamps::table).values(chunk).execute(c))?;
+        }
+        Ok(())
+    }
+
+    pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Stamp>> {
+        stamps::table
+            .find(id)
+            .select(Stamp::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    pub fn find_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Stamp>> {
+        stamps::table
+            .filter(stamps::code.eq(code))
+            .select(Stamp::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// A run's stamps in serial order, `limit` at a time from `after_serial`:
+    /// label rendering streams a large run in pages.
+    pub fn page_of_run(
+        conn: &mut DbConn,
+        run_id: i64,
+        after_serial: i32,
+        limit: i64,
+    ) -> QueryResult<Vec<Stamp>> {
+        stamps::table
+            .filter(stamps::run_id.eq(run_id))
+            .filter(stamps::serial.gt(after_serial))
+            .order(stamps::serial.asc())
+            .limit(limit)
+            .select(Stamp::as_select())
+            .load(conn)
+    }
+
+    /// Ties the not-void stamps of a run with serials in `from..=to` to a
+    /// lot, activating them.
+    pub fn bind_range(
+        conn: &mut DbConn,
+        run_id: i64,
+        from: i32,
+        to: i32,
+        lot_id: i64,
+        by: i64,
+        at: NaiveDateTime,
+    ) -> QueryResult<usize> {
+        diesel::update(
+            stamps::table
+                .filter(stamps::run_id.eq(run_id))
+                .filter(stamps::serial.between(from, to))
+                .filter(stamps::status.ne("void")),
+        )
+        .set((
+            stamps::lot_id.eq(lot_id),
+            stamps::status.eq("active"),
+            stamps::activated_at.eq(at),
+            stamps::activated_by.eq(by),
+        ))
+        .execute(conn)
+    }
+
+    pub fn void_run(conn: &mut DbConn, run_id: i64) -> QueryResult<usize> {
+        diesel::update(stamps::table.filter(stamps::run_id.eq(run_id)))
+            .set(stamps::status.eq("void"))
+            .execute(conn)
+    }
+
+    pub fn void(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+        diesel::update(stamps::table.find(id))
+            .set(stamps::status.eq("void"))
+            .execute(conn)
+    }
+
+    /// Adds `n` scans to the stamp's count, setting the first-scan time once.
+    pub fn add_scans(
+        conn: &mut DbConn,
+        id: i64,
+        n: i32,
+        first_at: NaiveDateTime,
+    ) -> QueryResult<usize> {
+        diesel::update(stamps::table.find(id))
+            .set(stamps::scan_count.eq(stamps::scan_count + n))
+            .execute(conn)?;
+        diesel::update(
+            stamps::table
+                .find(id)
+                .filter(stamps::first_scanned_at.is_null()),
+        )
+        .set(stamps::first_scanned_at.eq(first_at))
+        .execute(conn)
+    }
+
+    /// Records that an alert mail went out; false when one already did in
+    /// the last day, so a copied stamp mails its seller at most daily.
+    pub fn claim_alert(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<bool> {
+        let day_ago = at - chrono::Duration::hours(24);
+        let n = diesel::update(
+            stamps::table.find(id).filter(
+                stamps::last_alert_at
+                    .is_null()
+                    .or(stamps::last_alert_at.lt(day_ago)),
+            ),
+        )
+        .set(stamps::last_alert_at.eq(at))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+
+    pub fn count_of_run(conn: &mut DbConn, run_id: i64) -> QueryResult<i64> {
+        stamps::table
+            .filter(stamps::run_id.eq(run_id))
+            .count()
+            .get_result(conn)
+    }
+}
+
+/// A scan as recorded.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = scans)]
+pub struct NewScan {
+    pub stamp_id: Option<i64>,
+    pub code: String,
+    pub at: NaiveDateTime,
+    /// The client's /24 (IPv4) or /48 (IPv6) network, never the address.
+    pub network: String,
+    /// Browser family only, e.g. "zalo", "chrome".
+    pub agent: String,
+    pub lang: String,
+    pub outcome: String,
+}
+
+/// Stores a batch of scans in one statement per chunk.
+pub fn insert_scans(conn: &mut DbConn, rows: &[NewScan]) -> QueryResult<()> {
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        crate::on_backend!(conn, c => diesel::insert_into(scans::table).values(chunk).execute(c))?;
+    }
+    Ok(())
+}
+
+/// Distinct networks that scanned a stamp since `since`.
+pub fn networks_since(conn: &mut DbConn, stamp_id: i64, since: NaiveDateTime) -> QueryResult<i64> {
+    scans::table
+        .filter(scans::stamp_id.eq(stamp_id))
+        .filter(scans::at.ge(since))
+        .select(scans::network)
+        .distinct()
+        .load::<String>(conn)
+        .map(|v| v.len() as i64)
+}
+
+/// Scans stored for a stamp.
+pub fn scans_of_stamp(conn: &mut DbConn, stamp_id: i64) -> QueryResult<i64> {
+    scans::table
+        .filter(scans::stamp_id.eq(stamp_id))
+        .count()
+        .get_result(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = copy_alerts)]
+pub struct CopyAlert {
+    pub id: i64,
+    pub stamp_id: i64,
+    pub seller_id: i64,
+    pub at: NaiveDateTime,
+    pub scans: i32,
+    pub networks: i32,
+    pub mailed: bool,
+}
+
+impl CopyAlert {
+    pub fn insert(
+        conn: &mut DbConn,
+        stamp_id: i64,
+        seller_id: i64,
+        at: NaiveDateTime,
+        scans: i32,
+        networks: i32,
+        mailed: bool,
+    ) -> QueryResult<usize> {
+        diesel::insert_into(copy_alerts::table)
+            .values((
+                copy_alerts::stamp_id.eq(stamp_id),
+                copy_alerts::seller_id.eq(seller_id),
+                copy_alerts::at.eq(at),
+                copy_alerts::scans.eq(scans),
+                copy_alerts::networks.eq(networks),
+                copy_alerts::mailed.eq(mailed),
+            ))
+            .execute(conn)
+    }
+
+    pub fn of_seller(conn: &mut DbConn, seller_id: i64, limit: i64) -> QueryResult<Vec<CopyAlert>> {
+        copy_alerts::table
+            .filter(copy_alerts::seller_id.eq(seller_id))
+            .order(copy_alerts::id.desc())
+            .limit(limit)
+            .select(CopyAlert::as_select())
+            .load(conn)
+    }
+}
