@@ -47,11 +47,37 @@ enum Command {
     /// Traceability stamps.
     #[command(subcommand)]
     Stamps(StampsCommand),
+    /// Label sheets for printing.
+    #[command(subcommand)]
+    Labels(LabelsCommand),
     /// Load the Quan Hóa demo data (safe to run again) and print the logins.
     Demo {
         /// Print the logins and demo products as JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum LabelsCommand {
+    /// Render a stamp run's labels to a file.
+    Render {
+        /// Stamp run id.
+        #[arg(long)]
+        run: i64,
+        /// `a4-40`, `a4-21` or `roll-40x30` (default: the run's own).
+        #[arg(long, default_value = "")]
+        layout: String,
+        /// `pdf` (sheets), `png` (a ZIP of 300 dpi labels, or one label with
+        /// --serial) or `svg` (one label).
+        #[arg(long, default_value = "pdf")]
+        format: String,
+        /// Only this label (1-based serial in the run).
+        #[arg(long)]
+        serial: Option<i32>,
+        /// Where to write.
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
 }
 
@@ -161,6 +187,13 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Demo { json } => seed_demo(&settings, json),
         Command::Notify { today } => notify(&settings, today.as_deref()),
+        Command::Labels(LabelsCommand::Render {
+            run,
+            layout,
+            format,
+            serial,
+            out,
+        }) => render_labels(&settings, run, &layout, &format, serial, &out),
         Command::Stamps(StampsCommand::Issue {
             product,
             lot,
@@ -169,6 +202,34 @@ fn run(cli: Cli) -> Result<(), String> {
             as_email,
         }) => issue_stamps(&settings, product, lot, count, json, as_email.as_deref()),
     }
+}
+
+/// Renders a run's labels to `out`, page by page: memory stays flat
+/// whatever the run's size.
+fn render_labels(
+    settings: &Settings,
+    run: i64,
+    layout: &str,
+    format: &str,
+    serial: Option<i32>,
+    out: &std::path::Path,
+) -> Result<(), String> {
+    use std::io::Write;
+    let pool = prepare_database(settings).map_err(|e| e.to_string())?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let job = services::label_sheets::prepare_as_operator(&mut conn, run, layout, format, serial)
+        .map_err(|e| describe(&e))?;
+    let file =
+        std::fs::File::create(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let mut writer = std::io::BufWriter::new(file);
+    let labels =
+        services::label_sheets::render(&mut conn, &settings.public_base_url, &job, &mut writer)
+            .map_err(|e| describe(&e))?;
+    writer
+        .flush()
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    println!("{labels} labels written to {}", out.display());
+    Ok(())
 }
 
 /// Issues a stamp run from the command line, acting as an admin.
@@ -241,9 +302,14 @@ fn seed_demo(settings: &Settings, json: bool) -> Result<(), String> {
     let logins = services::demo::seed(&mut conn).map_err(|e| describe(&e))?;
     let products = services::demo::seed_catalog(&mut conn, &settings.data_dir, &logins)
         .map_err(|e| describe(&e))?;
+    let keys = services::stamps::StampKeys::new(&settings.secret_key);
+    let base = &settings.public_base_url;
+    let stamps = services::demo::seed_stamps(&mut conn, &keys, base, &logins, &products)
+        .map_err(|e| describe(&e))?;
     if json {
         let mut out = serde_json::to_value(&logins).map_err(|e| e.to_string())?;
         out["products"] = serde_json::to_value(&products).map_err(|e| e.to_string())?;
+        out["stamps"] = serde_json::to_value(&stamps).map_err(|e| e.to_string())?;
         let text = serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?;
         println!("{text}");
     } else {
@@ -258,6 +324,9 @@ fn seed_demo(settings: &Settings, json: bool) -> Result<(), String> {
         }
         let names: Vec<&str> = products.iter().map(|p| p.name.as_str()).collect();
         println!("  products: {}", names.join(", "));
+        if let Some(s) = stamps.iter().find(|s| s.outcome == "genuine") {
+            println!("  scan a genuine stamp: {}", s.url);
+        }
     }
     Ok(())
 }

@@ -9,12 +9,14 @@ pub mod api_sellers;
 pub mod api_stamps;
 pub mod assets;
 pub mod files;
+pub mod labels;
 pub mod pages_account;
 pub mod pages_catalog;
 pub mod pages_invite;
 pub mod pages_products;
 pub mod pages_seller;
 pub mod pages_staff;
+pub mod pages_stamps;
 pub mod scan;
 pub mod seller_form;
 pub mod uploads;
@@ -143,6 +145,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/lang/{code}", web::get().to(pages_account::switch_lang))
         .route("/s/{code}", web::get().to(scan::page))
         .route("/s/{code}/activate", web::post().to(scan::activate))
+        .route("/stamps/runs/{id}/labels", web::get().to(labels::download))
         .route(
             "/01/{gtin}/10/{lot}/21/{code}",
             web::get().to(scan::digital_link),
@@ -192,6 +195,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/seller", web::get().to(pages_seller::home))
         .route("/seller/edit", web::get().to(pages_seller::edit_form))
         .route("/seller/edit", web::post().to(pages_seller::update))
+        // Stamp pages (pages_stamps).
+        .route("/stamps", web::get().to(pages_stamps::list))
+        .route("/stamps/dashboard", web::get().to(pages_stamps::dashboard))
+        .route("/stamps/runs", web::post().to(pages_stamps::order))
+        .route("/stamps/runs/{id}/bind", web::post().to(pages_stamps::bind))
+        .route(
+            "/stamps/runs/{id}/void",
+            web::post().to(pages_stamps::void_run),
+        )
+        .route("/stamps/void", web::post().to(pages_stamps::void_stamp))
         // Product management pages (pages_products); "/products/new" before
         // "/products/{id}".
         .route("/products/new", web::get().to(pages_products::new_form))

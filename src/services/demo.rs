@@ -6,12 +6,15 @@ use diesel::Connection;
 use serde::Serialize;
 
 use crate::db::DbConn;
-use crate::db::models::{NewPostOffice, NewUser, PostOffice, Seller, User, now};
-use crate::domain::Role;
+use crate::db::models::{
+    Lot, NewPostOffice, NewUser, PostOffice, Seller, Stamp, StampRun, User, now,
+};
+use crate::domain::{Role, ScanOutcome};
 use crate::error::AppError;
 use crate::services::catalog::{self, CertificateInput, ProductInput};
-use crate::services::lots::{self, EventInput, LotInput};
+use crate::services::lots::{self, EventInput, LotInput, LotStatusInput};
 use crate::services::sellers::{self, SellerInput};
+use crate::services::stamps::{self, RunInput, StampKeys};
 use crate::services::{Actor, accounts, media};
 
 /// Demo logins are public knowledge: never run `demo` on a real instance.
@@ -48,6 +51,16 @@ pub struct DemoProduct {
 pub struct DemoLot {
     pub id: i64,
     pub code: String,
+}
+
+/// A demo stamp to scan, for `ocop demo --json`: its code, the URL printed
+/// in its QR code, and what a scan of it says.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoStamp {
+    pub code: String,
+    pub url: String,
+    /// `genuine`, `not_activated` or `recalled`.
+    pub outcome: &'static str,
 }
 
 /// What `ocop demo --json` prints.
@@ -486,13 +499,7 @@ pub fn seed_catalog(
         let Some(login) = logins.sellers.get(item.seller) else {
             continue;
         };
-        let member = User::find_by_email(conn, &login.email)?.ok_or(AppError::NotFound)?;
-        let actor = Actor {
-            user_id: member.id,
-            role: Role::Seller,
-            seller_id: member.seller_id,
-            post_office_id: None,
-        };
+        let actor = member_actor(conn, login)?;
         let slug = crate::domain::text::slugify(item.name);
         let product = match crate::db::models::Product::find_by_slug(conn, &slug)? {
             Some(p) => p,
@@ -566,20 +573,187 @@ pub fn seed_catalog(
                 product
             }
         };
-        let lots = crate::db::models::Lot::of_product(conn, product.id)?
+        out.push(DemoProduct {
+            id: product.id,
+            seller_id: product.seller_id,
+            name: product.name_vi,
+            slug: product.slug,
+            lots: Vec::new(),
+        });
+    }
+    // The earlier bamboo-shoot lot comes last, so the first lots keep the
+    // products' order.
+    if let Some(p) = out.iter().find(|p| p.name == RECALLED_PRODUCT)
+        && let Some(login) = logins.sellers.iter().find(|s| s.id == p.seller_id)
+    {
+        let actor = member_actor(conn, login)?;
+        recalled_lot(conn, &actor, p.id)?;
+    }
+    for p in &mut out {
+        p.lots = Lot::of_product(conn, p.id)?
             .into_iter()
             .map(|l| DemoLot {
                 id: l.id,
                 code: l.code,
             })
             .collect();
-        out.push(DemoProduct {
-            id: product.id,
-            seller_id: product.seller_id,
-            name: product.name_vi,
-            slug: product.slug,
-            lots,
-        });
     }
     Ok(out)
+}
+
+/// The seller member `login` names, as an actor.
+fn member_actor(conn: &mut DbConn, login: &SellerLogin) -> Result<Actor, AppError> {
+    let member = User::find_by_email(conn, &login.email)?.ok_or(AppError::NotFound)?;
+    Ok(Actor {
+        user_id: member.id,
+        role: Role::Seller,
+        seller_id: member.seller_id,
+        post_office_id: None,
+    })
+}
+
+/// The product whose active lot gets genuine stamps, and unbound ones.
+const GENUINE_PRODUCT: &str = "Mật ong rừng Nam Xuân";
+/// The product with an earlier lot that is recalled.
+const RECALLED_PRODUCT: &str = "Măng khô Nam Xuân";
+const RECALLED_LOT: &str = "NX-MK-2025-06";
+const RECALL_REASON: &str = "Độ ẩm vượt ngưỡng cho phép";
+
+/// The earlier bamboo-shoot lot (created when missing, still active: the
+/// recall comes once its stamps are out).
+fn recalled_lot(conn: &mut DbConn, actor: &Actor, product_id: i64) -> Result<Lot, AppError> {
+    if let Some(lot) = Lot::find_by_code(conn, product_id, RECALLED_LOT)? {
+        return Ok(lot);
+    }
+    let origin = match actor.seller_id {
+        Some(id) => Seller::find(conn, id)?
+            .map(|s| s.commune_code.to_string())
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    lots::create_lot(
+        conn,
+        actor,
+        product_id,
+        &LotInput {
+            code: RECALLED_LOT.into(),
+            produced_on: "2025-06-08".into(),
+            packed_on: "2025-06-18".into(),
+            origin_commune_code: origin,
+            origin_place: "Đồi Pù Luông, xã Nam Xuân".into(),
+            ..Default::default()
+        },
+    )
+}
+
+/// The oldest run of `product_id` whose lot is `lot_id` (`None`: unbound).
+fn first_run(
+    conn: &mut DbConn,
+    seller_id: i64,
+    product_id: i64,
+    lot_id: Option<i64>,
+) -> Result<Option<StampRun>, AppError> {
+    Ok(StampRun::of_seller(conn, seller_id)?
+        .into_iter()
+        .filter(|r| r.product_id == product_id && r.lot_id == lot_id && r.voided_at.is_none())
+        .min_by_key(|r| r.id))
+}
+
+/// Issues `count` stamps of `product_id` (bound to `lot_code` unless empty)
+/// unless such a run exists; returns the run and whether it is new.
+fn ensure_run(
+    conn: &mut DbConn,
+    actor: &Actor,
+    keys: &StampKeys,
+    product: &DemoProduct,
+    lot: Option<&Lot>,
+    count: u32,
+) -> Result<(StampRun, bool), AppError> {
+    if let Some(run) = first_run(conn, product.seller_id, product.id, lot.map(|l| l.id))? {
+        return Ok((run, false));
+    }
+    let input = RunInput {
+        count: count.to_string(),
+        lot_code: lot.map(|l| l.code.clone()).unwrap_or_default(),
+        layout: String::new(),
+    };
+    Ok((
+        stamps::issue_run(conn, actor, keys, product.id, &input)?.run,
+        true,
+    ))
+}
+
+/// Issues the demo stamps that are missing, acting as the sellers' members:
+/// 40 honey stamps bound to its lot (genuine), 10 honey stamps not bound yet
+/// (not activated), and 10 bamboo-shoot stamps of an earlier lot that is
+/// then recalled. Returns two codes of each kind with their scan URL under
+/// `base_url` and the outcome a scan shows. Needs `seed_catalog` first.
+pub fn seed_stamps(
+    conn: &mut DbConn,
+    keys: &StampKeys,
+    base_url: &str,
+    logins: &DemoLogins,
+    products: &[DemoProduct],
+) -> Result<Vec<DemoStamp>, AppError> {
+    let base = base_url.trim_end_matches('/');
+    let find = |name: &str| {
+        products
+            .iter()
+            .find(|p| p.name == name)
+            .ok_or(AppError::NotFound)
+    };
+    let actor_of = |conn: &mut DbConn, product: &DemoProduct| {
+        let login = logins
+            .sellers
+            .iter()
+            .find(|s| s.id == product.seller_id)
+            .ok_or(AppError::NotFound)?;
+        member_actor(conn, login)
+    };
+    conn.transaction(|conn| {
+        let mut runs: Vec<(StampRun, ScanOutcome)> = Vec::new();
+
+        let honey = find(GENUINE_PRODUCT)?;
+        let actor = actor_of(conn, honey)?;
+        let honey_lot_code = ITEMS
+            .iter()
+            .find(|i| i.name == GENUINE_PRODUCT)
+            .map(|i| i.lot)
+            .ok_or(AppError::NotFound)?;
+        let honey_lot =
+            Lot::find_by_code(conn, honey.id, honey_lot_code)?.ok_or(AppError::NotFound)?;
+        let (run, _) = ensure_run(conn, &actor, keys, honey, Some(&honey_lot), 40)?;
+        runs.push((run, ScanOutcome::Genuine));
+        let (run, _) = ensure_run(conn, &actor, keys, honey, None, 10)?;
+        runs.push((run, ScanOutcome::NotActivated));
+
+        let shoots = find(RECALLED_PRODUCT)?;
+        let actor = actor_of(conn, shoots)?;
+        let lot = recalled_lot(conn, &actor, shoots.id)?;
+        let (run, new) = ensure_run(conn, &actor, keys, shoots, Some(&lot), 10)?;
+        if new {
+            lots::set_lot_status(
+                conn,
+                &actor,
+                lot.id,
+                &LotStatusInput {
+                    status: "recalled".into(),
+                    reason: RECALL_REASON.into(),
+                },
+            )?;
+        }
+        runs.push((run, ScanOutcome::Recalled));
+
+        let mut out = Vec::new();
+        for (run, outcome) in runs {
+            for stamp in Stamp::page_of_run(conn, run.id, 0, 2)? {
+                out.push(DemoStamp {
+                    url: format!("{base}/s/{}", stamp.code),
+                    code: stamp.code,
+                    outcome: outcome.as_str(),
+                });
+            }
+        }
+        Ok(out)
+    })
 }

@@ -4,7 +4,9 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod dashboard;
 pub mod demo;
+pub mod label_sheets;
 pub mod lots;
 pub mod media;
 pub mod notify;

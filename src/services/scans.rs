@@ -182,6 +182,10 @@ enum Message {
     Scan(NewScan),
     /// Replies once everything queued before it is stored.
     Flush(SyncSender<()>),
+    /// Stores everything queued before it, then ends the writer. Senders
+    /// live on in request handlers' state, so the channel never closes by
+    /// itself.
+    Stop,
 }
 
 /// The bounded queue in front of the scan writer.
@@ -247,8 +251,9 @@ impl ScanRecorder {
 impl ScanWriter {
     /// Stores every queued scan, then ends the writer thread.
     pub fn stop(mut self) {
-        self.recorder.flush();
-        drop(self.recorder);
+        if self.recorder.tx.send(Message::Stop).is_err() {
+            return;
+        }
         if let Some(h) = self.handle.take()
             && h.join().is_err()
         {
@@ -260,19 +265,28 @@ impl ScanWriter {
 fn write_loop(rx: Receiver<Message>, pool: Pool, settings: Settings, mailer: Mailer) {
     let mut batch: Vec<NewScan> = Vec::with_capacity(BATCH);
     let mut acks: Vec<SyncSender<()>> = Vec::new();
+    let mut stopping = false;
     loop {
         let first = match rx.recv() {
             Ok(m) => m,
             Err(_) => return,
         };
+        // True when the message asks the writer to stop.
         let take = |m: Message, batch: &mut Vec<NewScan>, acks: &mut Vec<SyncSender<()>>| match m {
-            Message::Scan(s) => batch.push(s),
-            Message::Flush(ack) => acks.push(ack),
+            Message::Scan(s) => {
+                batch.push(s);
+                false
+            }
+            Message::Flush(ack) => {
+                acks.push(ack);
+                false
+            }
+            Message::Stop => true,
         };
-        take(first, &mut batch, &mut acks);
-        while batch.len() < BATCH && acks.is_empty() {
+        stopping |= take(first, &mut batch, &mut acks);
+        while batch.len() < BATCH && acks.is_empty() && !stopping {
             match rx.recv_timeout(BATCH_WAIT) {
-                Ok(m) => take(m, &mut batch, &mut acks),
+                Ok(m) => stopping |= take(m, &mut batch, &mut acks),
                 Err(RecvTimeoutError::Timeout) => break,
                 Err(RecvTimeoutError::Disconnected) => break,
             }
@@ -299,6 +313,9 @@ fn write_loop(rx: Receiver<Message>, pool: Pool, settings: Settings, mailer: Mai
         }
         for ack in acks.drain(..) {
             let _ = ack.send(());
+        }
+        if stopping {
+            return;
         }
     }
 }

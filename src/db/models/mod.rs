@@ -6,6 +6,7 @@ pub mod login_failure;
 pub mod lot;
 pub mod post_office;
 pub mod product;
+pub mod scan_stats;
 pub mod seller;
 pub mod stamp;
 pub mod user;
