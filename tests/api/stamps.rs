@@ -450,3 +450,33 @@ async fn another_seller_cannot_issue_bind_or_void() {
     assert_eq!(stamp["status"], "active");
     assert_eq!(outcome(&s.app, &first_code(&run)).await, "genuine");
 }
+
+#[actix_web::test]
+async fn forged_code_is_rejected_before_lookup() {
+    let s = shop().await;
+    let run = issue(&s, json!({ "count": "1", "lot_code": "NX-01" })).await;
+    let genuine = first_code(&run);
+    // Take the stamps table away: any lookup would now fail with a 500.
+    s.app
+        .db(|conn| {
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute("ALTER TABLE stamps RENAME TO stamps_hidden")
+                .expect("rename")
+        })
+        .await;
+    for forged in ["ABCDEFGHJKMNPQRS", "0000000000000000", "7K3M9QXH2B4TR8WD"] {
+        assert_eq!(outcome(&s.app, forged).await, "not_genuine", "{forged}");
+        let page = s
+            .app
+            .page("GET", &format!("/s/{forged}"), None, None, "vi")
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Không phải tem thật"));
+    }
+    // A code that passes its check does reach the database.
+    let (status, _) = s
+        .app
+        .get_json(&format!("/api/v1/scan/{genuine}"), None)
+        .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+}
