@@ -122,6 +122,17 @@ grep WRK_TOTALS "$WORK/wrk-scan.txt" | sed 's/^/   /'
 echo "== SIGTERM, waiting for the scan writer to drain"
 t0=$(date +%s.%N)
 kill -TERM "$SERVER_PID"
+for _ in $(seq 600); do
+  kill -0 "$SERVER_PID" 2>/dev/null || break
+  sleep 0.1
+done
+if kill -0 "$SERVER_PID" 2>/dev/null; then
+  echo "ocop serve still running 60 s after SIGTERM; killing it" >&2
+  kill -KILL "$SERVER_PID"
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+  exit 1
+fi
 status=0
 wait "$SERVER_PID" || status=$?
 SERVER_PID=""

@@ -87,7 +87,6 @@ pub fn render_pdf<W: Write>(
     let per_page = layout.per_page();
     let mut labels = labels.peekable();
     let mut stats = PdfStats::default();
-    let mut content_buf = Vec::new();
 
     while labels.peek().is_some() || stats.pages == 0 {
         let mut content = Content::new();
@@ -106,18 +105,14 @@ pub fn render_pdf<W: Write>(
             )?;
             stats.labels += 1;
         }
-        let raw = content.finish();
-        content_buf.clear();
-        content_buf.extend_from_slice(&miniz_oxide::deflate::compress_to_vec_zlib(
-            &raw,
-            CONTENT_LEVEL,
-        ));
+        let compressed =
+            miniz_oxide::deflate::compress_to_vec_zlib(&content.finish(), CONTENT_LEVEL);
 
         let page_ref = Ref::new(FIRST_PAGE_ID + 2 * stats.pages as i32);
         let content_ref = page_ref.next();
         let mut chunk = compact();
         chunk
-            .stream(content_ref, &content_buf)
+            .stream(content_ref, &compressed)
             .filter(Filter::FlateDecode);
         w.write_object(content_ref, &chunk)?;
 

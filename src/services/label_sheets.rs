@@ -167,6 +167,16 @@ fn job_for(
         SheetFormat::Svg => Some(serial.unwrap_or(1)),
         _ => serial,
     };
+    // A ZIP without its 64-bit extension holds at most 65,535 files.
+    if format == SheetFormat::Png && serial.is_none() && run.count > 65_535 {
+        return Err(AppError::field(
+            "format",
+            Reason::OutOfRange {
+                min: 1,
+                max: 65_535,
+            },
+        ));
+    }
     Ok(PrintJob {
         run,
         layout,

@@ -438,6 +438,7 @@ fn kill_9_during_a_big_run_leaves_all_or_none() {
         outcomes.push((delay, running, status.code(), added));
         (runs, total) = (r, t);
     }
+    eprintln!("full run {full:?}; kills (delay, running, exit code, added): {outcomes:?}");
     assert!(
         landed >= 2,
         "too few kills landed while running ({full:?} per run): {outcomes:?}"
