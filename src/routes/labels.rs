@@ -52,7 +52,12 @@ pub async fn download(
         let dir = st.settings.data_dir.join("tmp");
         std::fs::create_dir_all(&dir).map_err(AppError::internal)?;
         let path = dir.join(format!("labels-{}.part", crate::util::random_hex(8)));
-        let file = std::fs::File::create(&path).map_err(AppError::internal)?;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(AppError::internal)?;
         // The name is gone at once; the open handle keeps the data until read.
         let _ = std::fs::remove_file(&path);
         let mut writer = BufWriter::new(file);

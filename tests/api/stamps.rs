@@ -480,3 +480,94 @@ async fn forged_code_is_rejected_before_lookup() {
         .await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
 }
+
+#[actix_web::test]
+async fn a_seller_downloads_its_label_sheets_and_no_one_else_can() {
+    let s = shop().await;
+    let run = issue(&s, json!({ "count": "85", "lot_code": "NX-01" })).await;
+    let id = run["run_id"].as_i64().expect("run");
+    let member = s
+        .app
+        .page_login(&s.d.sellers[0].email, &s.d.sellers[0].password)
+        .await;
+    let get = |path: String, cookie: String| {
+        let app = &s.app;
+        async move {
+            let mut res = app
+                .client()
+                .get(app.url(&path))
+                .insert_header(("Cookie", cookie))
+                .send()
+                .await
+                .expect("request");
+            let ct = res
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            let body = res.body().limit(50 << 20).await.expect("body");
+            (res.status(), ct, body)
+        }
+    };
+    let (status, ct, pdf) = get(
+        format!("/stamps/runs/{id}/labels?layout=a4-40&format=pdf"),
+        member.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ct, "application/pdf");
+    assert!(
+        pdf.starts_with(b"%PDF-"),
+        "{:?}",
+        String::from_utf8_lossy(&pdf[..pdf.len().min(200)])
+    );
+    if let Ok(out) = std::process::Command::new("pdfinfo")
+        .arg("-")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().expect("stdin").write_all(&pdf)?;
+            child.wait_with_output()
+        })
+    {
+        let info = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            info.lines()
+                .any(|l| l.starts_with("Pages:") && l.trim_end().ends_with(" 3")),
+            "{info}"
+        );
+    } else {
+        eprintln!("pdfinfo not installed: page count not checked");
+    }
+    let (status, ct, svg) = get(
+        format!("/stamps/runs/{id}/labels?format=svg&serial=2"),
+        member.clone(),
+    )
+    .await;
+    assert_eq!((status, ct.as_str()), (StatusCode::OK, "image/svg+xml"));
+    let second = ocop::labels::group_code(run["codes"][1].as_str().expect("code"));
+    assert!(String::from_utf8_lossy(&svg).contains(&second), "{second}");
+    let (status, _, png) = get(
+        format!("/stamps/runs/{id}/labels?layout=roll-40x30&format=png&serial=1"),
+        member.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(png.starts_with(b"\x89PNG"));
+    let (status, _, _) = get(format!("/stamps/runs/{id}/labels?layout=nope"), member).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let other = s
+        .app
+        .page_login(&s.d.sellers[1].email, &s.d.sellers[1].password)
+        .await;
+    let (status, _, _) = get(
+        format!("/stamps/runs/{id}/labels?layout=a4-40&format=pdf"),
+        other,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
