@@ -89,6 +89,18 @@ for _ in $(seq 200); do
   sleep 0.1
 done
 
+# Fails loudly when the server is gone.
+server_alive() {
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    local status=0
+    wait "$SERVER_PID" || status=$?
+    SERVER_PID=""
+    echo "ocop serve died (exit status $status); its log:" >&2
+    tail -50 "$WORK/serve.log" >&2
+    exit 1
+  fi
+}
+
 # Runs wrk and prints "req/s p99_ms completed non2xx errors".
 measure() {
   local label=$1 url=$2 out
@@ -110,12 +122,15 @@ EOF
 }
 
 echo "== reference: wrk GET /healthz ($THREADS threads, $CONNECTIONS connections, $DURATION)"
-read -r ref_rps ref_p99 ref_done ref_bad ref_err < <(measure healthz "http://127.0.0.1:$PORT/healthz")
+measure healthz "http://127.0.0.1:$PORT/healthz" >"$WORK/healthz.res"
+server_alive
+read -r ref_rps ref_p99 ref_done ref_bad ref_err <"$WORK/healthz.res"
 echo "   $ref_rps req/s, p99 $ref_p99 ms ($ref_done requests, $ref_bad non-2xx, $ref_err socket errors)"
 
 echo "== scan page: wrk GET /s/{random of $issued codes}"
-read -r scan_rps scan_p99 scan_done scan_bad scan_err < <(
-  CODES="$CODES" measure scan "http://127.0.0.1:$PORT" -s "$ROOT/benches/scan.lua")
+CODES="$CODES" measure scan "http://127.0.0.1:$PORT" -s "$ROOT/benches/scan.lua" >"$WORK/scan.res"
+server_alive
+read -r scan_rps scan_p99 scan_done scan_bad scan_err <"$WORK/scan.res"
 echo "   $scan_rps req/s, p99 $scan_p99 ms ($scan_done requests, $scan_bad non-2xx, $scan_err socket errors)"
 grep WRK_TOTALS "$WORK/wrk-scan.txt" | sed 's/^/   /'
 
