@@ -64,6 +64,22 @@ pub fn audit(
     entity_id: Option<i64>,
     details: serde_json::Value,
 ) -> Result<(), AppError> {
+    Ok(audit_query(
+        conn, actor, seller_id, action, entity, entity_id, details,
+    )?)
+}
+
+/// [`audit`] for transactions whose error type is diesel's own (so that a
+/// unique violation can still be told apart).
+pub fn audit_query(
+    conn: &mut DbConn,
+    actor: Option<&Actor>,
+    seller_id: Option<i64>,
+    action: &str,
+    entity: &str,
+    entity_id: Option<i64>,
+    details: serde_json::Value,
+) -> diesel::QueryResult<()> {
     let on_behalf = match (actor, seller_id) {
         (Some(a), Some(s)) => a.seller_id != Some(s),
         _ => false,

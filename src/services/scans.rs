@@ -315,6 +315,19 @@ fn write_loop(rx: Receiver<Message>, pool: Pool, settings: Settings, mailer: Mai
             let _ = ack.send(());
         }
         if stopping {
+            // Anything a late request queued behind the stop is stored too.
+            let late: Vec<NewScan> = rx
+                .try_iter()
+                .filter_map(|m| match m {
+                    Message::Scan(s) => Some(s),
+                    _ => None,
+                })
+                .collect();
+            if !late.is_empty()
+                && let Err(e) = store(&pool, &settings, &mailer, &late)
+            {
+                tracing::error!(cause = %e, lost = late.len(), "storing the last scans failed");
+            }
             return;
         }
     }

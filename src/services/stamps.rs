@@ -15,7 +15,7 @@ use crate::domain::stamp_code::{CHECK_BITS, RANDOM_BITS};
 use crate::domain::{FieldErrors, Reason, StampCode};
 use crate::error::AppError;
 use crate::services::catalog::managed_product;
-use crate::services::{Actor, audit, visible_seller};
+use crate::services::{Actor, audit, audit_query, visible_seller};
 
 /// The most stamps one run may hold.
 pub const MAX_RUN: i64 = 100_000;
@@ -163,21 +163,20 @@ pub fn issue_run(
                 })
                 .collect();
             Stamp::insert_all(conn, &rows)?;
+            // In the same transaction: a run never exists without its entry.
+            audit_query(
+                conn,
+                Some(actor),
+                Some(seller.id),
+                "stamps_issued",
+                "stamp_run",
+                Some(run.id),
+                serde_json::json!({ "product_id": product.id, "count": count, "lot": lot.as_ref().map(|l| l.code.clone()) }),
+            )?;
             Ok(run)
         });
         match result {
-            Ok(run) => {
-                audit(
-                    conn,
-                    Some(actor),
-                    Some(seller.id),
-                    "stamps_issued",
-                    "stamp_run",
-                    Some(run.id),
-                    serde_json::json!({ "product_id": product.id, "count": count, "lot": lot.as_ref().map(|l| l.code.clone()) }),
-                )?;
-                return Ok(IssuedRun { run, codes });
-            }
+            Ok(run) => return Ok(IssuedRun { run, codes }),
             Err(e) if crate::db::is_unique_violation(&e) => continue,
             Err(e) => return Err(e.into()),
         }
