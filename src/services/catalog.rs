@@ -16,7 +16,7 @@ use crate::domain::catalog::{self, Date, Gtin};
 use crate::domain::{CertificateIssuer, FieldErrors, OcopGroup, ProductStatus, Reason, Unit, text};
 use crate::error::AppError;
 use crate::services::media::{self, MediaError};
-use crate::services::{Actor, audit, visible_seller};
+use crate::services::{Actor, audit, optional, visible_seller};
 
 pub const MAX_NAME: usize = 120;
 pub const MAX_DESCRIPTION: usize = 5_000;
@@ -71,19 +71,6 @@ pub struct ProductInput {
     pub planting_area_code: String,
     /// `draft` (default), `listed` or `unlisted`.
     pub status: String,
-}
-
-fn optional<T>(
-    e: &mut FieldErrors,
-    field: &'static str,
-    value: &str,
-    parse: impl Fn(&str) -> Result<T, Reason>,
-) -> Option<Option<T>> {
-    if value.trim().is_empty() {
-        Some(None)
-    } else {
-        e.check(field, parse(value)).map(Some)
-    }
 }
 
 /// Parses and checks every field, reporting all problems at once.

@@ -44,6 +44,21 @@ impl Actor {
     }
 }
 
+/// Parses a field that may be left empty: `Some(None)` when empty,
+/// `Some(Some(v))` when valid, `None` (with the error recorded) otherwise.
+pub(crate) fn optional<T>(
+    errors: &mut crate::domain::FieldErrors,
+    field: &'static str,
+    value: &str,
+    parse: impl Fn(&str) -> Result<T, crate::domain::Reason>,
+) -> Option<Option<T>> {
+    if value.trim().is_empty() {
+        Some(None)
+    } else {
+        errors.check(field, parse(value)).map(Some)
+    }
+}
+
 /// Loads a seller the actor may see; anyone else's is "not found", so ids
 /// of other tenants cannot even be confirmed to exist.
 pub fn visible_seller(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<Seller, AppError> {

@@ -13,6 +13,7 @@ use crate::db::models::{
     AccountLink, AuditEntry, NewAccountLink, NewSeller, Seller, SellerChanges, SellerScope, User,
     now,
 };
+use crate::domain::catalog::gs1_check_digit_ok;
 use crate::domain::{
     BusinessRegNo, CommuneCode, Email, FieldErrors, Phone, Reason, Role, SellerKind, SellerStatus,
     TaxCode, text,
@@ -20,7 +21,7 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::mail::Mailer;
 use crate::services::accounts::{INVITATION_HOURS, bilingual_mail, link_token};
-use crate::services::{Actor, audit, visible_seller};
+use crate::services::{Actor, audit, optional, visible_seller};
 
 /// Field lengths, also documented in the OpenAPI schema.
 pub const MAX_LEGAL_NAME: usize = 200;
@@ -68,24 +69,6 @@ pub struct SellerInput {
     pub status: String,
     /// The seller agreed that its data is entered and published. Required.
     pub consent: bool,
-}
-
-/// True when `digits` (13 digits) carries a valid GS1 check digit.
-fn gs1_check_ok(digits: &str) -> bool {
-    let d: Vec<u32> = digits.chars().filter_map(|c| c.to_digit(10)).collect();
-    if d.len() != digits.len() {
-        return false;
-    }
-    let Some((check, body)) = d.split_last() else {
-        return false;
-    };
-    let sum: u32 = body
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, v)| if i % 2 == 0 { v * 3 } else { *v })
-        .sum();
-    (10 - sum % 10) % 10 == *check
 }
 
 /// Parses and checks every field, reporting all problems at once.
@@ -142,7 +125,7 @@ pub fn validate(
     );
     let gln = optional(&mut e, "gln", &input.gln, |s| {
         let s = s.trim();
-        if s.len() == 13 && gs1_check_ok(s) {
+        if s.len() == 13 && gs1_check_digit_ok(s) {
             Ok(s.to_owned())
         } else {
             Err(Reason::Invalid)
@@ -222,20 +205,6 @@ pub fn validate(
         search_text,
         updated_at: now(),
     })
-}
-
-/// Parses a field that may be left empty.
-fn optional<T>(
-    e: &mut FieldErrors,
-    field: &'static str,
-    value: &str,
-    parse: impl Fn(&str) -> Result<T, Reason>,
-) -> Option<Option<T>> {
-    if value.trim().is_empty() {
-        Some(None)
-    } else {
-        e.check(field, parse(value)).map(Some)
-    }
 }
 
 /// Turns a unique violation on the tax code into a field error.
@@ -544,7 +513,7 @@ mod tests {
 
     #[test]
     fn gs1_check_digit() {
-        assert!(gs1_check_ok("8934567000000"));
-        assert!(!gs1_check_ok("8934567000007"));
+        assert!(gs1_check_digit_ok("8934567000000"));
+        assert!(!gs1_check_digit_ok("8934567000007"));
     }
 }
