@@ -1,7 +1,8 @@
 //! The one error type and the one place that turns errors into HTTP.
 //!
-//! Policy: a 4xx tells the user what to fix, naming each bad field, in their
-//! language on HTML pages (and in both languages in JSON). A 5xx says only
+//! Policy: a 4xx tells the user what to fix, naming each bad field (or, for
+//! a refused bulk import, each bad row and column), in their language on
+//! HTML pages (and in both languages in JSON). A 5xx says only
 //! that the server failed; its cause goes to the log with a short id that is
 //! also shown to the user, so support can find it. Internal text (database
 //! messages, paths, panics) never reaches a response body.
@@ -15,6 +16,7 @@ use askama::Template;
 
 use crate::domain::{FieldErrors, Reason};
 use crate::i18n::{self, Lang, Texts};
+use crate::services::imports::ImportReport;
 
 /// Everything that can go wrong while serving a request or running a command.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +48,10 @@ pub enum AppError {
     TooManyRequests { retry_after: u64 },
     #[error("payload too large")]
     PayloadTooLarge,
+    /// A bulk import refused: the file as a whole, or rows of it, each
+    /// problem named by row and column. Nothing was written.
+    #[error("import refused: {} problems", .0.problems_total)]
+    ImportRejected(Box<ImportReport>),
     /// Anything that is our fault; the text is logged, never sent.
     #[error("internal: {0}")]
     Internal(String),
@@ -65,7 +71,9 @@ impl AppError {
 
     fn status(&self) -> StatusCode {
         match self {
-            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Validation(_) | AppError::ImportRejected(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
@@ -89,6 +97,7 @@ impl AppError {
             AppError::LinkInvalid => "link_invalid",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::PayloadTooLarge => "payload_too_large",
+            AppError::ImportRejected(_) => "import_rejected",
             AppError::Internal(_) => "internal_error",
         }
     }
@@ -106,6 +115,7 @@ impl AppError {
             AppError::LinkInvalid => t.link_invalid.to_owned(),
             AppError::TooManyRequests { retry_after } => i18n::retry_after(lang, *retry_after),
             AppError::PayloadTooLarge => t.error_too_large.to_owned(),
+            AppError::ImportRejected(report) => i18n::imports::rejected(lang, report),
             AppError::Internal(_) => t.error_internal.to_owned(),
         }
     }
@@ -136,6 +146,36 @@ pub fn field_messages(errors: &FieldErrors, lang: Lang) -> BTreeMap<&'static str
         .collect()
 }
 
+/// One refused row of a bulk import, in both languages.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RowMessage {
+    /// The row number as Excel shows it (the header is row 1).
+    pub row: usize,
+    /// The column's header as the file writes it.
+    pub column: String,
+    /// The input field, e.g. `price_vnd`; empty for an unknown column.
+    pub field: &'static str,
+    /// Why, in English.
+    pub message: String,
+    /// Why, in Vietnamese.
+    pub message_vi: String,
+}
+
+/// The listed problems of a refused import.
+pub fn row_messages(report: &ImportReport) -> Vec<RowMessage> {
+    report
+        .problems
+        .iter()
+        .map(|p| RowMessage {
+            row: p.row,
+            column: p.column.clone(),
+            field: p.field,
+            message: i18n::imports::problem(Lang::En, report.kind, p),
+            message_vi: i18n::imports::problem(Lang::Vi, report.kind, p),
+        })
+        .collect()
+}
+
 /// JSON error body: `{error, message, message_vi, fields, fields_vi}`.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
@@ -151,6 +191,10 @@ pub struct ErrorBody {
     /// The same reasons in Vietnamese.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub fields_vi: BTreeMap<&'static str, String>,
+    /// For `import_rejected`: each refused row and column and why (at most
+    /// 1,000; `message` gives the total).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<RowMessage>,
     /// What was wrong with a malformed request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -179,6 +223,10 @@ impl ResponseError for AppError {
             message_vi: self.message(Lang::Vi),
             fields,
             fields_vi,
+            rows: match self {
+                AppError::ImportRejected(report) => row_messages(report),
+                _ => Vec::new(),
+            },
             detail: match self {
                 AppError::BadRequest { detail } => Some(detail.clone()),
                 _ => None,
@@ -235,6 +283,11 @@ impl ResponseError for HtmlError {
             AppError::Validation(errors) => {
                 field_messages(errors, self.lang).into_values().collect()
             }
+            AppError::ImportRejected(report) => report
+                .problems
+                .iter()
+                .map(|p| i18n::imports::problem_line(self.lang, report.kind, p))
+                .collect(),
             _ => Vec::new(),
         };
         let page = ErrorPage {

@@ -2,6 +2,9 @@
 //! are a struct rather than a key lookup so that a missing translation is a
 //! compile error, not a blank on a seller's screen.
 
+pub mod exports;
+pub mod imports;
+
 use crate::domain::Reason;
 
 /// The language a page or message is shown in.
@@ -398,6 +401,8 @@ pub struct Texts {
     pub stock: &'static str,
     pub gtin: &'static str,
     pub gtin_hint: &'static str,
+    pub sku: &'static str,
+    pub sku_hint: &'static str,
     pub shelf_life_days: &'static str,
     pub storage: &'static str,
     pub planting_area_code: &'static str,
@@ -498,6 +503,8 @@ pub struct Texts {
     pub audit_lot_updated: &'static str,
     pub audit_lot_status: &'static str,
     pub audit_event_recorded: &'static str,
+    pub audit_imported: &'static str,
+    pub audit_export_started: &'static str,
 
     pub password_title: &'static str,
     pub current_password: &'static str,
@@ -780,6 +787,8 @@ pub static VI: Texts = Texts {
     price_hint: "Ví dụ: 150.000",
     stock: "Số lượng còn trong kho",
     gtin: "Mã vạch (GTIN)",
+    sku: "Mã sản phẩm của người bán (SKU)",
+    sku_hint: "Chữ, số và - _ . /; không trùng giữa các sản phẩm của cùng người bán.",
     gtin_hint: "8, 12, 13 hoặc 14 chữ số in dưới mã vạch.",
     shelf_life_days: "Hạn sử dụng (số ngày)",
     storage: "Cách bảo quản",
@@ -881,6 +890,8 @@ pub static VI: Texts = Texts {
     audit_lot_updated: "Sửa lô hàng",
     audit_lot_status: "Đổi trạng thái lô",
     audit_event_recorded: "Ghi sự kiện của lô",
+    audit_imported: "Nhập từ bảng tính",
+    audit_export_started: "Xuất tệp lên sàn",
 
     password_title: "Đổi mật khẩu",
     current_password: "Mật khẩu hiện tại",
@@ -1162,6 +1173,8 @@ pub static EN: Texts = Texts {
     price_hint: "e.g. 150000",
     stock: "In stock",
     gtin: "Barcode (GTIN)",
+    sku: "Seller's product code (SKU)",
+    sku_hint: "Letters, digits and - _ . /; unique among the seller's products.",
     gtin_hint: "The 8, 12, 13 or 14 digits under the barcode.",
     shelf_life_days: "Shelf life (days)",
     storage: "Storage",
@@ -1263,6 +1276,8 @@ pub static EN: Texts = Texts {
     audit_lot_updated: "Lot edited",
     audit_lot_status: "Lot status changed",
     audit_event_recorded: "Lot event recorded",
+    audit_imported: "Imported from a spreadsheet",
+    audit_export_started: "Marketplace export",
 
     password_title: "Change password",
     current_password: "Current password",
@@ -1400,6 +1415,8 @@ impl Texts {
             "lot_updated" => self.audit_lot_updated,
             "lot_active" | "lot_held" | "lot_recalled" => self.audit_lot_status,
             "event_recorded" => self.audit_event_recorded,
+            "sellers_imported" | "products_imported" => self.audit_imported,
+            "export_started" => self.audit_export_started,
             _ => self.audit_other,
         }
     }

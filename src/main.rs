@@ -44,12 +44,52 @@ enum Command {
         #[arg(long)]
         today: Option<String>,
     },
+    /// Write a marketplace export file of listed products (products with
+    /// problems are held back and listed on stderr).
+    Export {
+        /// `thanhhoa`, `postmart`, `voso` or `generic`.
+        #[arg(long)]
+        channel: String,
+        /// `xlsx` or `csv`.
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        /// Only this seller's products.
+        #[arg(long, conflicts_with = "all")]
+        seller: Option<i64>,
+        /// Every seller's listed products.
+        #[arg(long)]
+        all: bool,
+        /// Where to write the file.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Act as this account (default: the first admin).
+        #[arg(long = "as")]
+        as_email: Option<String>,
+    },
     /// Traceability stamps.
     #[command(subcommand)]
     Stamps(StampsCommand),
     /// Label sheets for printing.
     #[command(subcommand)]
     Labels(LabelsCommand),
+    /// Import sellers or products from an .xlsx or .csv file in the
+    /// template's layout. Every row is checked first and nothing is written
+    /// unless all are valid; rows update what they match by key (tax code;
+    /// SKU within the seller), so importing a file again adds no duplicates.
+    Import {
+        /// `sellers` or `products`.
+        #[arg(value_parser = ["sellers", "products"])]
+        kind: String,
+        /// The .xlsx or .csv file (at most 20 MB and 50,000 rows).
+        #[arg(long)]
+        file: std::path::PathBuf,
+        /// Check every row and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Act as this staff or admin account (default: the first admin).
+        #[arg(long = "as")]
+        as_email: Option<String>,
+    },
     /// Load the Quan Hóa demo data (safe to run again) and print the logins.
     Demo {
         /// Print the logins and demo products as JSON.
@@ -187,6 +227,12 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Demo { json } => seed_demo(&settings, json),
         Command::Notify { today } => notify(&settings, today.as_deref()),
+        Command::Import {
+            kind,
+            file,
+            dry_run,
+            as_email,
+        } => import_file(&settings, &kind, &file, dry_run, as_email.as_deref()),
         Command::Labels(LabelsCommand::Render {
             run,
             layout,
@@ -194,6 +240,22 @@ fn run(cli: Cli) -> Result<(), String> {
             serial,
             out,
         }) => render_labels(&settings, run, &layout, &format, serial, &out),
+        Command::Export {
+            channel,
+            format,
+            seller,
+            all,
+            out,
+            as_email,
+        } => export(
+            &settings,
+            &channel,
+            &format,
+            seller,
+            all,
+            &out,
+            as_email.as_deref(),
+        ),
         Command::Stamps(StampsCommand::Issue {
             product,
             lot,
@@ -232,6 +294,129 @@ fn render_labels(
     Ok(())
 }
 
+/// The account a command acts as: `--as EMAIL`, or the first admin.
+fn acting_as(
+    conn: &mut ocop::db::DbConn,
+    as_email: Option<&str>,
+) -> Result<services::Actor, String> {
+    use ocop::db::models::User;
+    let user = match as_email {
+        Some(email) => User::find_by_email(conn, &email.trim().to_lowercase()),
+        None => User::first_admin(conn),
+    }
+    .map_err(|e| e.to_string())?
+    .ok_or(
+        "no such account: create an admin with `ocop user add --role admin` or pass --as EMAIL",
+    )?;
+    Ok(services::Actor {
+        user_id: user.id,
+        role: Role::parse(&user.role).map_err(|_| "the account has an unknown role".to_owned())?,
+        seller_id: user.seller_id,
+        post_office_id: user.post_office_id,
+    })
+}
+
+/// Writes an export file: the same export (and history entry) the pages
+/// make, run here with a progress bar when stderr is a terminal.
+#[allow(clippy::too_many_arguments)]
+fn export(
+    settings: &Settings,
+    channel: &str,
+    format: &str,
+    seller: Option<i64>,
+    all: bool,
+    out: &std::path::Path,
+    as_email: Option<&str>,
+) -> Result<(), String> {
+    use services::exports;
+    if seller.is_none() && !all {
+        return Err("choose the products: --seller ID or --all".into());
+    }
+    let channel = exports::parse_channel(channel).map_err(|_| {
+        format!("--channel must be thanhhoa, postmart, voso or generic, not {channel:?}")
+    })?;
+    let format = exports::parse_format(format)
+        .map_err(|_| format!("--format must be xlsx or csv, not {format:?}"))?;
+    let pool = prepare_database(settings).map_err(|e| e.to_string())?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let actor = acting_as(&mut conn, as_email)?;
+    let sel = exports::Selection {
+        product_ids: Vec::new(),
+        seller_id: seller,
+    };
+    let started =
+        exports::start(&mut conn, &actor, channel, format, &sel).map_err(|e| match e {
+            ocop::error::AppError::Validation(_) => "no listed products to export".to_owned(),
+            ocop::error::AppError::NotFound => "no such seller".to_owned(),
+            other => describe(&other),
+        })?;
+    let mut bar = ProgressBar::new();
+    let done = exports::run(&mut conn, settings, started.id, &mut |n, total| {
+        bar.draw(n, total)
+    })
+    .map_err(|e| describe(&e))?;
+    bar.finish();
+    let (path, _, _) =
+        exports::file_of(&mut conn, settings, &actor, done.id).map_err(|e| describe(&e))?;
+    std::fs::copy(&path, out).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    for held in exports::held_products(&done) {
+        let reasons: Vec<String> = held
+            .problems
+            .iter()
+            .map(|p| ocop::i18n::exports::problem(ocop::i18n::Lang::En, &p.kind))
+            .collect();
+        eprintln!(
+            "held back: product {} {}: {}",
+            held.product_id,
+            held.name_vi,
+            reasons.join(" ")
+        );
+    }
+    println!(
+        "{} products exported to {} ({} held back)",
+        done.exported,
+        out.display(),
+        done.held
+    );
+    Ok(())
+}
+
+/// A one-line progress bar on stderr, drawn only on a terminal so logs and
+/// pipes stay clean.
+struct ProgressBar {
+    tty: bool,
+    drawn: bool,
+}
+
+impl ProgressBar {
+    fn new() -> ProgressBar {
+        ProgressBar {
+            tty: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            drawn: false,
+        }
+    }
+
+    fn draw(&mut self, done: usize, total: usize) {
+        if !self.tty || total == 0 {
+            return;
+        }
+        const WIDTH: usize = 30;
+        let filled = done.min(total) * WIDTH / total;
+        eprint!(
+            "\r[{}{}] {done}/{total}",
+            "#".repeat(filled),
+            "-".repeat(WIDTH - filled)
+        );
+        self.drawn = true;
+    }
+
+    fn finish(&mut self) {
+        if self.drawn {
+            eprintln!();
+        }
+    }
+}
+
 /// Issues a stamp run from the command line, acting as an admin.
 fn issue_stamps(
     settings: &Settings,
@@ -241,23 +426,9 @@ fn issue_stamps(
     json: bool,
     as_email: Option<&str>,
 ) -> Result<(), String> {
-    use ocop::db::models::User;
     let pool = prepare_database(settings).map_err(|e| e.to_string())?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let user = match as_email {
-        Some(email) => User::find_by_email(&mut conn, &email.trim().to_lowercase()),
-        None => User::first_admin(&mut conn),
-    }
-    .map_err(|e| e.to_string())?
-    .ok_or(
-        "no such account: create an admin with `ocop user add --role admin` or pass --as EMAIL",
-    )?;
-    let actor = services::Actor {
-        user_id: user.id,
-        role: Role::parse(&user.role).map_err(|_| "the account has an unknown role".to_owned())?,
-        seller_id: user.seller_id,
-        post_office_id: user.post_office_id,
-    };
+    let actor = acting_as(&mut conn, as_email)?;
     let keys = services::stamps::StampKeys::new(&settings.secret_key);
     let input = services::stamps::RunInput {
         count: count.to_string(),
@@ -274,6 +445,89 @@ fn issue_stamps(
         println!("{}", issued.run.id);
     }
     Ok(())
+}
+
+/// Imports a spreadsheet as an admin (or `--as`): one summary line on
+/// success; otherwise each refused row on stderr, in English and Vietnamese,
+/// and a failure exit.
+fn import_file(
+    settings: &Settings,
+    kind: &str,
+    file: &std::path::Path,
+    dry_run: bool,
+    as_email: Option<&str>,
+) -> Result<(), String> {
+    use ocop::error::AppError;
+    use ocop::i18n::{Lang, imports as texts};
+    use ocop::services::imports::{self, FileRefusal, ImportKind};
+    let kind = ImportKind::parse(kind).ok_or("the kind must be sellers or products")?;
+    let file_name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let both = |refusal: &FileRefusal| {
+        format!(
+            "{} / {}",
+            texts::refusal(Lang::En, refusal),
+            texts::refusal(Lang::Vi, refusal)
+        )
+    };
+    // Checked before reading, so a huge file is not loaded to be refused.
+    let size = std::fs::metadata(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?
+        .len();
+    if size > ocop::sheets::MAX_IMPORT_BYTES as u64 {
+        return Err(both(&FileRefusal::Unreadable(
+            ocop::sheets::ReadError::TooLarge {
+                max_mb: ocop::sheets::MAX_IMPORT_BYTES / (1024 * 1024),
+            },
+        )));
+    }
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let pool = prepare_database(settings).map_err(|e| e.to_string())?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let actor = acting_as(&mut conn, as_email)?;
+    match imports::import(&mut conn, &actor, kind, &file_name, &bytes, dry_run) {
+        Ok(report) if report.dry_run => {
+            println!(
+                "dry run: {} rows valid ({} to create, {} to update), nothing written",
+                report.rows, report.created, report.updated
+            );
+            Ok(())
+        }
+        Ok(report) => {
+            println!(
+                "{} rows: {} created, {} updated",
+                report.rows, report.created, report.updated
+            );
+            Ok(())
+        }
+        Err(AppError::ImportRejected(report)) => {
+            if let Some(refusal) = &report.refusal {
+                return Err(both(refusal));
+            }
+            for p in &report.problems {
+                eprintln!(
+                    "row {}, column \"{}\": {} / {}",
+                    p.row,
+                    p.column,
+                    texts::problem(Lang::En, report.kind, p),
+                    texts::problem(Lang::Vi, report.kind, p)
+                );
+            }
+            if report.problems_total > report.problems.len() {
+                eprintln!(
+                    "... and {} more problems",
+                    report.problems_total - report.problems.len()
+                );
+            }
+            Err(format!(
+                "nothing was written: {} problems in {} rows",
+                report.problems_total, report.rows_with_problems
+            ))
+        }
+        Err(e) => Err(describe(&e)),
+    }
 }
 
 /// Sends the due reminders and prints what was sent.

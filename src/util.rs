@@ -40,6 +40,45 @@ pub fn url_encode(s: &str) -> String {
     out
 }
 
+/// The name-value pairs of an `application/x-www-form-urlencoded` body, in
+/// order and with repeated names kept (a list of checkboxes), which
+/// `web::Form` cannot express. Bad escapes are kept as typed.
+pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    fn decode(s: &[u8]) -> String {
+        let mut out = Vec::with_capacity(s.len());
+        let mut i = 0;
+        while i < s.len() {
+            match s[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < s.len() => {
+                    let hex = std::str::from_utf8(&s[i + 1..i + 3])
+                        .ok()
+                        .and_then(|h| u8::from_str_radix(h, 16).ok());
+                    match hex {
+                        Some(b) => {
+                            out.push(b);
+                            i += 2;
+                        }
+                        None => out.push(b'%'),
+                    }
+                }
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    body.split(|b| *b == b'&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let mut it = pair.splitn(2, |b| *b == b'=');
+            let name = decode(it.next().unwrap_or_default());
+            let value = decode(it.next().unwrap_or_default());
+            (name, value)
+        })
+        .collect()
+}
+
 /// True for a same-site path such as `/staff?q=x`: safe to redirect to after
 /// login, unlike `//evil.example` or `https://...`.
 pub fn is_local_path(s: &str) -> bool {
@@ -56,5 +95,24 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_eq!(super::random_hex(16).len(), 32);
+    }
+
+    #[test]
+    fn form_pairs_keep_repeats_and_decode() {
+        let pairs = super::form_pairs(b"product=1&product=22&q=M%E1%BA%ADt+ong&bad=%zz&end=%4");
+        let pairs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("product", "1"),
+                ("product", "22"),
+                ("q", "Mật ong"),
+                ("bad", "%zz"),
+                ("end", "%4")
+            ]
+        );
     }
 }

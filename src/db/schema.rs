@@ -124,6 +124,7 @@ diesel::table! {
         search_text -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        sku -> Nullable<Text>,
     }
 }
 
@@ -235,6 +236,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    exports (id) {
+        id -> BigInt,
+        channel -> Text,
+        format -> Text,
+        created_by -> Nullable<BigInt>,
+        seller_id -> Nullable<BigInt>,
+        product_ids -> Text,
+        status -> Text,
+        total -> Integer,
+        processed -> Integer,
+        exported -> Integer,
+        held -> Integer,
+        problems -> Text,
+        file_name -> Nullable<Text>,
+        file_size -> Nullable<BigInt>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        heartbeat_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     copy_alerts (id) {
         id -> BigInt,
         stamp_id -> BigInt,
@@ -255,6 +279,7 @@ diesel::joinable!(lots -> products (product_id));
 diesel::joinable!(trace_events -> lots (lot_id));
 diesel::joinable!(stamps -> stamp_runs (run_id));
 diesel::joinable!(stamp_runs -> products (product_id));
+diesel::joinable!(exports -> sellers (seller_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     post_offices,
@@ -272,4 +297,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     stamps,
     scans,
     copy_alerts,
+    exports,
 );

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use crate::domain::commune;
 use crate::error::AppError;
-use crate::routes::{api_auth, api_products, api_sellers, api_stamps, scan, with_db};
+use crate::routes::{api_auth, api_exports, api_products, api_sellers, api_stamps, scan, with_db};
 use crate::startup::AppState;
 
 /// 200 when the database answers, 503 otherwise.
@@ -65,9 +65,12 @@ impl Modify for BearerAuth {
         api_stamps::issue, api_stamps::list, api_stamps::bind, api_stamps::void_run,
         api_stamps::void_stamp, api_stamps::activate, scan::api,
         communes, provinces,
+        crate::routes::pages_import::api_import, crate::routes::pages_import::api_template,
+        api_exports::check, api_exports::start, api_exports::list, api_exports::get,
+        api_exports::file, api_exports::feed,
     ),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "sellers"), (name = "catalog"), (name = "lots"), (name = "stamps"), (name = "places"))
+    tags((name = "auth"), (name = "sellers"), (name = "catalog"), (name = "lots"), (name = "stamps"), (name = "places"), (name = "exports"), (name = "imports"))
 )]
 pub struct ApiDoc;
 

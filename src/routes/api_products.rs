@@ -46,6 +46,8 @@ pub struct ProductView {
     pub planting_area_code: Option<String>,
     /// `draft`, `listed` or `unlisted`.
     pub status: String,
+    /// The seller's own product code.
+    pub sku: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -77,6 +79,7 @@ impl From<&Product> for ProductView {
             storage: p.storage.clone(),
             planting_area_code: p.planting_area_code.clone(),
             status: p.status.clone(),
+            sku: p.sku.clone(),
             created_at: p.created_at.and_utc().to_rfc3339(),
             updated_at: p.updated_at.and_utc().to_rfc3339(),
         }

@@ -8,6 +8,41 @@ use crate::error::AppError;
 use crate::services::media;
 use crate::startup::AppState;
 
+const CHUNK: usize = 64 * 1024;
+
+/// Streams an open file as a download named `name`, 64 KiB at a time, each
+/// read off the async workers: a large export or label sheet is never held
+/// in memory.
+pub fn attachment(file: std::fs::File, name: &str, content_type: &str) -> HttpResponse {
+    use std::io::Read;
+    let stream = futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let read = web::block(move || {
+            let mut buf = vec![0u8; CHUNK];
+            let n = file.read(&mut buf)?;
+            buf.truncate(n);
+            Ok::<_, std::io::Error>((file, buf))
+        })
+        .await;
+        match read {
+            Ok(Ok((_, buf))) if buf.is_empty() => None,
+            Ok(Ok((file, buf))) => {
+                Some((Ok::<_, actix_web::Error>(web::Bytes::from(buf)), Some(file)))
+            }
+            Ok(Err(e)) => Some((Err(actix_web::error::ErrorInternalServerError(e)), None)),
+            Err(e) => Some((Err(actix_web::error::ErrorInternalServerError(e)), None)),
+        }
+    });
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type.to_owned()))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .streaming(stream)
+}
+
 async fn serve(
     path: Option<std::path::PathBuf>,
     content_type: &'static str,

@@ -2,10 +2,8 @@
 //! file and streamed back in chunks, so neither step holds a large run in
 //! memory.
 
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 
-use actix_web::http::header;
-use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
@@ -26,8 +24,6 @@ pub struct LabelsQuery {
     /// One label only (PNG, SVG).
     serial: Option<i32>,
 }
-
-const CHUNK: usize = 64 * 1024;
 
 /// `GET /stamps/runs/{id}/labels?layout=&format=&serial=`.
 pub async fn download(
@@ -71,28 +67,5 @@ pub async fn download(
     })
     .await
     .map_err(|e| e.html(lang))?;
-    let stream = futures_util::stream::unfold(Some(file), |file| async move {
-        let mut file = file?;
-        let read = web::block(move || {
-            let mut buf = vec![0u8; CHUNK];
-            let n = file.read(&mut buf)?;
-            buf.truncate(n);
-            Ok::<_, std::io::Error>((file, buf))
-        })
-        .await;
-        match read {
-            Ok(Ok((_, buf))) if buf.is_empty() => None,
-            Ok(Ok((file, buf))) => Some((Ok::<_, actix_web::Error>(Bytes::from(buf)), Some(file))),
-            Ok(Err(e)) => Some((Err(actix_web::error::ErrorInternalServerError(e)), None)),
-            Err(e) => Some((Err(actix_web::error::ErrorInternalServerError(e)), None)),
-        }
-    });
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, content_type))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .streaming(stream))
+    Ok(crate::routes::files::attachment(file, &name, content_type))
 }

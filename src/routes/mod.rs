@@ -3,6 +3,7 @@
 //! `web::block` (diesel and argon2 block), and renders.
 
 pub mod api_auth;
+pub mod api_exports;
 pub mod api_meta;
 pub mod api_products;
 pub mod api_sellers;
@@ -12,6 +13,8 @@ pub mod files;
 pub mod labels;
 pub mod pages_account;
 pub mod pages_catalog;
+pub mod pages_exports;
+pub mod pages_import;
 pub mod pages_invite;
 pub mod pages_products;
 pub mod pages_seller;
@@ -137,6 +140,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::post().to(api_stamps::activate),
                 )
                 .route("/scan/{code}", web::get().to(scan::api))
+                .configure(api_exports::configure)
+                .configure(pages_import::configure_api)
                 .default_service(web::to(api_meta::not_found)),
         )
         .route("/", web::get().to(pages_catalog::home))
@@ -255,6 +260,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/lots/{id}/events",
             web::post().to(pages_products::add_event),
         )
+        .configure(pages_import::configure)
+        .configure(pages_exports::configure)
         .default_service(web::to(pages_account::not_found));
 }
 
@@ -348,6 +355,11 @@ impl Chrome {
 
     pub fn is_seller(&self) -> bool {
         self.role == Some(Role::Seller)
+    }
+
+    /// The menu entry of the export pages.
+    pub fn nav_exports(&self) -> &'static str {
+        crate::i18n::exports::texts(self.lang).nav_exports
     }
 
     /// Link that switches to the other language and comes back here.

@@ -254,6 +254,7 @@ fn input_of_product(p: &Product) -> ProductInput {
         storage: p.storage.clone().unwrap_or_default(),
         planting_area_code: p.planting_area_code.clone().unwrap_or_default(),
         status: p.status.clone(),
+        sku: p.sku.clone().unwrap_or_default(),
     }
 }
 

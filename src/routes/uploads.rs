@@ -24,6 +24,9 @@ pub struct UploadForm {
     pub fields: HashMap<String, String>,
     /// Files by field name; an empty file input (nothing chosen) is left out.
     pub files: HashMap<String, Vec<u8>>,
+    /// The name each file was sent with, by field name (imports tell XLSX
+    /// from CSV by it).
+    pub file_names: HashMap<String, String>,
 }
 
 impl UploadForm {
@@ -54,7 +57,17 @@ pub fn is_multipart(req: &HttpRequest) -> bool {
 
 /// Reads every part. A part with a file name is a file (at most
 /// `MAX_UPLOAD_BYTES`); any other part is UTF-8 text.
-pub async fn read(mut payload: Multipart) -> Result<UploadForm, AppError> {
+pub async fn read(payload: Multipart) -> Result<UploadForm, AppError> {
+    read_with_limit(payload, MAX_UPLOAD_BYTES).await
+}
+
+/// Like [`read`], with files of up to `max_file_bytes` (spreadsheet imports
+/// take larger files than photos). A larger file is refused as soon as it
+/// passes the limit, with the limit in MB as the reason.
+pub async fn read_with_limit(
+    mut payload: Multipart,
+    max_file_bytes: usize,
+) -> Result<UploadForm, AppError> {
     let mut form = UploadForm::default();
     let mut parts = 0;
     while let Some(item) = payload.next().await {
@@ -67,14 +80,15 @@ pub async fn read(mut payload: Multipart) -> Result<UploadForm, AppError> {
         let mut field = item.map_err(|e| AppError::BadRequest {
             detail: e.to_string(),
         })?;
-        let (name, is_file) = {
+        let (name, file_name) = {
             let cd = field.content_disposition();
             let name = cd.and_then(|c| c.get_name()).unwrap_or("").to_owned();
-            let is_file = cd.and_then(|c| c.get_filename()).is_some();
-            (name, is_file)
+            let file_name = cd.and_then(|c| c.get_filename()).map(str::to_owned);
+            (name, file_name)
         };
+        let is_file = file_name.is_some();
         let limit = if is_file {
-            MAX_UPLOAD_BYTES
+            max_file_bytes
         } else {
             MAX_TEXT_FIELD
         };
@@ -88,7 +102,7 @@ pub async fn read(mut payload: Multipart) -> Result<UploadForm, AppError> {
                     AppError::field(
                         field_name(&name),
                         Reason::FileTooLarge {
-                            max_mb: MAX_UPLOAD_BYTES / (1024 * 1024),
+                            max_mb: max_file_bytes / (1024 * 1024),
                         },
                     )
                 } else {
@@ -97,8 +111,9 @@ pub async fn read(mut payload: Multipart) -> Result<UploadForm, AppError> {
             }
             data.extend_from_slice(&chunk);
         }
-        if is_file {
+        if let Some(file_name) = file_name {
             if !data.is_empty() {
+                form.file_names.insert(name.clone(), file_name);
                 form.files.insert(name, data);
             }
         } else {

@@ -71,6 +71,10 @@ pub struct ProductInput {
     pub planting_area_code: String,
     /// `draft` (default), `listed` or `unlisted`.
     pub status: String,
+    /// The seller's own product code (letters, digits, `-`, `_`, `.`, `/`),
+    /// unique within the seller; optional.
+    #[schema(max_length = 50)]
+    pub sku: String,
 }
 
 /// Parses and checks every field, reporting all problems at once.
@@ -136,6 +140,7 @@ pub fn validate_product(input: &ProductInput) -> Result<ProductChanges, FieldErr
         "planting_area_code",
         text::optional_text(&input.planting_area_code, 50),
     );
+    let sku = optional(&mut e, "sku", &input.sku, parse_sku);
     let status = if input.status.trim().is_empty() {
         Some(ProductStatus::Draft)
     } else {
@@ -166,6 +171,7 @@ pub fn validate_product(input: &ProductInput) -> Result<ProductChanges, FieldErr
         Some(storage),
         Some(planting_area_code),
         Some(status),
+        Some(sku),
     ) = (
         name_vi,
         name_en,
@@ -188,6 +194,7 @@ pub fn validate_product(input: &ProductInput) -> Result<ProductChanges, FieldErr
         storage,
         planting_area_code,
         status,
+        sku,
     )
     else {
         return Err(e);
@@ -217,7 +224,28 @@ pub fn validate_product(input: &ProductInput) -> Result<ProductChanges, FieldErr
         status: status.as_str().to_owned(),
         search_text,
         updated_at: now(),
+        sku,
     })
+}
+
+/// Longest accepted SKU.
+pub const MAX_SKU: usize = 50;
+
+/// A SKU as marketplaces accept it: printable ASCII letters, digits and
+/// `-_./`, so it survives every channel's sheet unchanged.
+pub fn parse_sku(value: &str) -> Result<String, Reason> {
+    let v = value.trim();
+    if v.chars().count() > MAX_SKU {
+        return Err(Reason::TooLong { max: MAX_SKU });
+    }
+    if v.is_empty()
+        || !v
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+    {
+        return Err(Reason::Invalid);
+    }
+    Ok(v.to_owned())
 }
 
 /// A slug no other product has: the folded name, then `-2`, `-3`... so links
@@ -237,6 +265,15 @@ fn unique_slug(conn: &mut DbConn, name: &str) -> Result<String, AppError> {
         }
     }
     Ok(format!("{base}-{}", crate::util::random_hex(3)))
+}
+
+/// Turns a unique violation on the seller's SKU into a field error.
+pub(crate) fn sku_taken(e: diesel::result::Error) -> AppError {
+    if crate::db::is_unique_violation(&e) {
+        AppError::field("sku", Reason::Taken)
+    } else {
+        e.into()
+    }
 }
 
 /// A product the actor may manage, with its seller; anyone else's is "not
@@ -263,7 +300,7 @@ pub fn create_product(
     let fields = validate_product(input)?;
     conn.transaction(|conn| {
         let slug = unique_slug(conn, &fields.name_vi)?;
-        let product = Product::insert(conn, seller.id, &slug, &fields, now())?;
+        let product = Product::insert(conn, seller.id, &slug, &fields, now()).map_err(sku_taken)?;
         audit(
             conn,
             Some(actor),
@@ -287,7 +324,7 @@ pub fn update_product(
     let (before, seller) = managed_product(conn, actor, id)?;
     let fields = validate_product(input)?;
     conn.transaction(|conn| {
-        let product = Product::update(conn, id, &fields)?;
+        let product = Product::update(conn, id, &fields).map_err(sku_taken)?;
         audit(
             conn,
             Some(actor),

@@ -6,6 +6,8 @@ pub mod accounts;
 pub mod catalog;
 pub mod dashboard;
 pub mod demo;
+pub mod exports;
+pub mod imports;
 pub mod label_sheets;
 pub mod lots;
 pub mod media;

@@ -2,6 +2,7 @@
 
 pub mod account_link;
 pub mod audit;
+pub mod export;
 pub mod login_failure;
 pub mod lot;
 pub mod post_office;
@@ -13,6 +14,7 @@ pub mod user;
 
 pub use account_link::{AccountLink, NewAccountLink};
 pub use audit::{AuditEntry, NewAuditEntry};
+pub use export::{Export, ExportScope, NewExport};
 pub use lot::{Lot, LotChanges, NewTraceEvent, TraceEvent};
 pub use post_office::{NewPostOffice, PostOffice};
 pub use product::{

@@ -136,6 +136,25 @@ impl Seller {
             .optional()
     }
 
+    /// Sellers with any of these tax codes.
+    pub fn with_tax_codes(conn: &mut DbConn, codes: &[String]) -> QueryResult<Vec<Seller>> {
+        sellers::table
+            .filter(sellers::tax_code.eq_any(codes))
+            .select(Seller::as_select())
+            .load(conn)
+    }
+
+    /// Sellers without a tax code whose business registration number is one
+    /// of these, oldest first.
+    pub fn with_reg_nos(conn: &mut DbConn, numbers: &[String]) -> QueryResult<Vec<Seller>> {
+        sellers::table
+            .filter(sellers::business_reg_no.eq_any(numbers))
+            .filter(sellers::tax_code.is_null())
+            .order(sellers::id.asc())
+            .select(Seller::as_select())
+            .load(conn)
+    }
+
     pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Seller>> {
         sellers::table
             .filter(sellers::id.eq_any(ids))
