@@ -22,8 +22,6 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use diesel::Connection;
-
 use ocop::config::{ConfigArgs, Settings};
 use ocop::db::DbConn;
 use ocop::db::models::{Photo, Product, Seller, User, now};

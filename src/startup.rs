@@ -5,9 +5,12 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::Server;
-use actix_web::middleware::{Compress, DefaultHeaders};
-use actix_web::{App, HttpServer, web};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{CONTENT_ENCODING, CONTENT_TYPE};
+use actix_web::middleware::{Compress, DefaultHeaders, Next};
+use actix_web::{App, HttpMessage, HttpServer, web};
+use futures_util::StreamExt;
 
 use crate::auth::TokenKeys;
 use crate::config::Settings;
@@ -76,6 +79,7 @@ impl Application {
                 .app_data(form_config())
                 .app_data(query_config())
                 .app_data(path_config())
+                .wrap(actix_web::middleware::from_fn(utf8_forms))
                 .wrap(security_headers())
                 .wrap(Compress::default())
                 .wrap(actix_web::middleware::from_fn(crate::routes::log_request))
@@ -157,6 +161,62 @@ fn form_config() -> web::FormConfig {
                 .into(),
             other => bad_request(other.to_string(), req),
         })
+}
+
+/// The most of a form body `utf8_forms` reads: what `web::Bytes` takes.
+const FORM_READ_LIMIT: usize = 256 * 1024;
+
+/// Refuses a form body that does not decode to UTF-8 with a 400, as a JSON
+/// body is refused, instead of storing U+FFFD where the bytes were. The body
+/// is read here (up to the 256 KiB `web::Bytes` would take) and handed on.
+async fn utf8_forms(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let is_form = header(CONTENT_TYPE).is_some_and(|v| {
+        v.trim_start()
+            .to_ascii_lowercase()
+            .starts_with("application/x-www-form-urlencoded")
+    });
+    // A compressed body is the extractor's to decode (no browser sends one).
+    let encoded = header(CONTENT_ENCODING).is_some_and(|v| !v.eq_ignore_ascii_case("identity"));
+    if !is_form || encoded {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    let mut refused = None;
+    while let Some(chunk) = payload.next().await {
+        match chunk {
+            Ok(c) if body.len() + c.len() <= FORM_READ_LIMIT => body.extend_from_slice(&c),
+            Ok(_) => {
+                refused = Some(AppError::PayloadTooLarge);
+                break;
+            }
+            Err(e) => {
+                refused = Some(AppError::BadRequest {
+                    detail: e.to_string(),
+                });
+                break;
+            }
+        }
+    }
+    if refused.is_none() && !crate::util::form_is_utf8(&body) {
+        refused = Some(AppError::BadRequest {
+            detail: "the form is not UTF-8".into(),
+        });
+    }
+    if let Some(error) = refused {
+        let error: actix_web::Error = if req.path().starts_with("/api/") {
+            error.into()
+        } else {
+            error.html(crate::routes::lang_of(req.request())).into()
+        };
+        return Ok(req.error_response(error).map_into_boxed_body());
+    }
+    req.set_payload(Payload::from(body.freeze()));
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 fn query_config() -> web::QueryConfig {

@@ -79,10 +79,37 @@ pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Whether every name and value of an `application/x-www-form-urlencoded`
+/// body decodes to UTF-8 (`serde_urlencoded` would quietly turn bad bytes
+/// into U+FFFD).
+pub fn form_is_utf8(body: &[u8]) -> bool {
+    let hex = |b: Option<&u8>| b.and_then(|b| (*b as char).to_digit(16));
+    let mut decoded = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        match (body[i], hex(body.get(i + 1)), hex(body.get(i + 2))) {
+            (b'%', Some(high), Some(low)) => {
+                decoded.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                decoded.push(b);
+                i += 1;
+            }
+        }
+    }
+    std::str::from_utf8(&decoded).is_ok()
+}
+
 /// True for a same-site path such as `/staff?q=x`: safe to redirect to after
-/// login, unlike `//evil.example` or `https://...`.
+/// login, unlike `//evil.example` or `https://...`. No control character
+/// either: browsers drop tabs and line breaks from a URL ("/\t/evil.example"
+/// is "//evil.example"), and a NUL cannot go in a Location header.
 pub fn is_local_path(s: &str) -> bool {
-    s.starts_with('/') && !s.starts_with("//") && !s.starts_with("/\\") && !s.contains(['\r', '\n'])
+    s.starts_with('/')
+        && !s.starts_with("//")
+        && !s.starts_with("/\\")
+        && !s.chars().any(char::is_control)
 }
 
 #[cfg(test)]
@@ -95,6 +122,14 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_eq!(super::random_hex(16).len(), 32);
+    }
+
+    #[test]
+    fn form_bodies_must_decode_to_utf8() {
+        assert!(super::form_is_utf8(b"q=M%E1%BA%ADt+ong&bad=%zz&end=%4"));
+        assert!(!super::form_is_utf8(b"q=M%E1%BA"));
+        assert!(!super::form_is_utf8(b"q=%FF%FE"));
+        assert!(!super::form_is_utf8(b"q=\xff"));
     }
 
     #[test]

@@ -21,6 +21,43 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
+impl DbConn {
+    /// `Connection::transaction`, which this shadows for every caller, except
+    /// that on SQLite the outermost transaction begins IMMEDIATE: a deferred
+    /// one that reads and then writes (a slug check, then the insert) fails
+    /// at once with "database is locked" when another connection wrote in
+    /// between, whatever the busy timeout.
+    pub fn transaction<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        type Transactions = <DbConn as Connection>::TransactionManager;
+        let DbConn::Sqlite(c) = self else {
+            return Connection::transaction(self, f);
+        };
+        if AnsiTransactionManager::transaction_manager_status_mut(c)
+            .transaction_depth()?
+            .is_some()
+        {
+            return Connection::transaction(self, f);
+        }
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+        // The rest as diesel's own `TransactionManager::transaction` does it.
+        match f(self) {
+            Ok(value) => {
+                Transactions::commit_transaction(self)?;
+                Ok(value)
+            }
+            Err(error) => match Transactions::rollback_transaction(self) {
+                Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+                Err(rollback) => Err(rollback.into()),
+            },
+        }
+    }
+}
+
 /// Runs `$body` with `$c` bound to the concrete connection, for the few
 /// statements `MultiConnection` cannot express (multi-row INSERTs). Inside a
 /// transaction of the `DbConn` the statement runs in that transaction.
@@ -164,4 +201,20 @@ pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
         e,
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
+}
+
+/// True when `e` violates a unique constraint on `column`: PostgreSQL names
+/// the constraint (`products_seller_sku`), SQLite the columns
+/// (`UNIQUE constraint failed: products.seller_id, products.sku`).
+pub fn violates_unique(e: &diesel::result::Error, column: &str) -> bool {
+    match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            info,
+        ) => {
+            info.constraint_name().is_some_and(|c| c.contains(column))
+                || info.message().contains(&format!(".{column}"))
+        }
+        _ => false,
+    }
 }

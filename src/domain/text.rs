@@ -14,13 +14,15 @@ const SLUG_MAX: usize = 80;
 /// accents, or with a keyboard that produces decomposed characters (a base
 /// letter followed by combining marks), so both forms are handled. Typographic
 /// apostrophes and dashes become their ASCII forms for the same reason.
-/// Characters without an ASCII equivalent are kept (lowercased).
+/// Characters without an ASCII equivalent are kept (lowercased); control
+/// characters separate words like spaces (PostgreSQL refuses a NUL in a
+/// search parameter, and no stored text holds one).
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     // Starting "in a space" drops leading whitespace without a final trim pass.
     let mut pending_space = false;
     for c in s.chars().flat_map(char::to_lowercase) {
-        if c.is_whitespace() {
+        if c.is_whitespace() || c.is_control() {
             pending_space = !out.is_empty();
             continue;
         }
@@ -188,6 +190,7 @@ mod tests {
     fn fold_collapses_whitespace() {
         assert_eq!(fold("  Nam \t\n Xuân\u{00A0} "), "nam xuan");
         assert_eq!(fold("   "), "");
+        assert_eq!(fold("Mật\0ong\u{7}"), "mat ong");
     }
 
     #[test]

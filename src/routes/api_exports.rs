@@ -296,7 +296,7 @@ pub async fn start_export(
 }
 
 /// The caller's exports, newest first (at most 50).
-#[utoipa::path(get, path = "/api/v1/exports", tag = "exports", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/exports", tag = "exports", operation_id = "list_exports", security(("bearer" = [])),
     responses((status = 200, body = [ExportView]), (status = 401, body = ErrorBody)))]
 pub async fn list(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, AppError> {
     let actor = user.actor.clone();
@@ -306,7 +306,7 @@ pub async fn list(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResp
 }
 
 /// One export with its progress and held products.
-#[utoipa::path(get, path = "/api/v1/exports/{id}", tag = "exports", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/exports/{id}", tag = "exports", operation_id = "get_export", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Export id")),
     responses((status = 200, body = ExportView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
@@ -325,7 +325,9 @@ pub async fn get(
 /// Downloads a finished export's file (XLSX or CSV, UTF-8 with BOM).
 #[utoipa::path(get, path = "/api/v1/exports/{id}/file", tag = "exports", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Export id")),
-    responses((status = 200, description = "The XLSX or CSV file", content_type = "application/octet-stream"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The XLSX or CSV file",
+        content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"))),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn file(
     state: web::Data<AppState>,
     user: AuthUser,

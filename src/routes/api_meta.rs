@@ -2,7 +2,9 @@
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use crate::domain::commune;
@@ -48,6 +50,64 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The answers the extractors configured in `startup.rs` give before a
+/// handler runs, added to every operation they can happen to unless the
+/// handler documents them itself: 400 for a malformed body or query, 413 for
+/// a body over the limit, 404 for a path id that is not a number, 401 for a
+/// missing or stale token.
+struct ExtractorErrors;
+
+impl ExtractorErrors {
+    fn add(op: &mut Operation, status: &str, description: &str) {
+        let error_body = ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("ErrorBody")))
+            .build();
+        let response = ResponseBuilder::new()
+            .description(description)
+            .content("application/json", error_body)
+            .build();
+        op.responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert(RefOr::T(response));
+    }
+}
+
+impl Modify for ExtractorErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+            ];
+            for op in ops.into_iter().flatten() {
+                let takes = |place: ParameterIn| {
+                    op.parameters.iter().flatten().any(|p| match p {
+                        RefOr::T(p) => p.parameter_in == place,
+                        RefOr::Ref(_) => false,
+                    })
+                };
+                let (query, path) = (takes(ParameterIn::Query), takes(ParameterIn::Path));
+                let body = op.request_body.is_some();
+                if body || query {
+                    Self::add(op, "400", "Malformed request; `detail` says what");
+                }
+                if body {
+                    Self::add(op, "413", "Body too large");
+                }
+                if path {
+                    Self::add(op, "404", "Not found");
+                }
+                if op.security.is_some() {
+                    Self::add(op, "401", "Not logged in");
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ocop", description = "OCOP products: onboarding, traceability and marketplace exports."),
@@ -69,7 +129,7 @@ impl Modify for BearerAuth {
         api_exports::check, api_exports::start, api_exports::list, api_exports::get,
         api_exports::file, api_exports::feed,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ExtractorErrors),
     tags((name = "auth"), (name = "sellers"), (name = "catalog"), (name = "lots"), (name = "stamps"), (name = "places"), (name = "exports"), (name = "imports"))
 )]
 pub struct ApiDoc;

@@ -193,7 +193,7 @@ pub struct ListQuery {
 
 /// The sellers the caller may see: admins all, staff the ones they
 /// onboarded, a seller member its own.
-#[utoipa::path(get, path = "/api/v1/sellers", tag = "sellers", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/sellers", tag = "sellers", operation_id = "list_sellers", security(("bearer" = [])),
     params(ListQuery),
     responses((status = 200, body = SellerPage), (status = 401, body = ErrorBody)))]
 pub async fn list(
@@ -240,7 +240,7 @@ pub async fn create(
 }
 
 /// One seller the caller may see, with its members.
-#[utoipa::path(get, path = "/api/v1/sellers/{id}", tag = "sellers", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/sellers/{id}", tag = "sellers", operation_id = "get_seller", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Seller id")),
     responses(
         (status = 200, body = SellerDetailView),

@@ -78,7 +78,7 @@ pub async fn issue(
 }
 
 /// A seller's stamp runs, newest first.
-#[utoipa::path(get, path = "/api/v1/sellers/{id}/stamp-runs", tag = "stamps", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/sellers/{id}/stamp-runs", tag = "stamps", operation_id = "list_stamp_runs", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Seller id")),
     responses((status = 200, body = Vec<RunView>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
@@ -177,6 +177,7 @@ pub async fn void_stamp(
 #[derive(Debug, Default, serde::Deserialize, ToSchema)]
 #[serde(default)]
 pub struct ActivateInput {
+    #[schema(required = true)]
     pub lot_code: String,
 }
 

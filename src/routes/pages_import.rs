@@ -350,7 +350,8 @@ pub async fn api_import(
 /// row and one example row.
 #[utoipa::path(get, path = "/api/v1/imports/templates/{kind}.{ext}", tag = "imports", security(("bearer" = [])),
     params(("kind" = String, Path, description = "`sellers` or `products`"), ("ext" = String, Path, description = "`xlsx` or `csv`")),
-    responses((status = 200, description = "The template file", content_type = "application/octet-stream"),
+    responses((status = 200, description = "The template file",
+        content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"))),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn api_template(
     state: web::Data<AppState>,

@@ -404,7 +404,7 @@ fn view_of(r: &ScanResult) -> ScanView {
 }
 
 /// What a scan of `code` says; the scan is recorded like a page view.
-#[utoipa::path(get, path = "/api/v1/scan/{code}", tag = "stamps",
+#[utoipa::path(get, path = "/api/v1/scan/{code}", tag = "stamps", operation_id = "scan",
     params(("code" = String, Path, description = "Stamp code, grouped or not")),
     responses((status = 200, body = ScanView), (status = 500, body = ErrorBody)))]
 pub async fn api(

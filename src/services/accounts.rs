@@ -2,7 +2,6 @@
 //! accepting an invitation, and creating staff and admins from the CLI.
 
 use chrono::{Duration, NaiveDateTime};
-use diesel::Connection;
 
 use crate::auth::jwt::{Audience, TokenKeys};
 use crate::auth::password;
@@ -37,7 +36,10 @@ pub struct Session {
 }
 
 fn account_key(email: &str) -> String {
-    format!("account:{}", email.trim().to_lowercase())
+    // PostgreSQL refuses a NUL in a parameter: control characters are kept
+    // in the key, but as U+FFFD.
+    let email = email.trim().to_lowercase();
+    format!("account:{}", email.replace(char::is_control, "\u{FFFD}"))
 }
 
 fn address_key(ip: &str) -> String {

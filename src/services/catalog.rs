@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use chrono::NaiveDate;
-use diesel::Connection;
 use serde::Deserialize;
 
 use crate::db::DbConn;
@@ -34,15 +33,16 @@ pub const CERTIFICATE_MONTHS: u32 = 36;
 #[serde(default)]
 pub struct ProductInput {
     /// Vietnamese name, e.g. "Mật ong rừng Nam Xuân".
-    #[schema(max_length = 120)]
+    #[schema(max_length = 120, required = true)]
     pub name_vi: String,
     #[schema(max_length = 120)]
     pub name_en: String,
     /// `food`, `drinks`, `herbal`, `handicrafts`, `ornamental` or `tourism`.
+    #[schema(required = true)]
     pub ocop_group: String,
     /// A subgroup code of the group (see `/api/v1/ocop-groups`); optional.
     pub ocop_subgroup: String,
-    #[schema(max_length = 5000)]
+    #[schema(max_length = 5000, required = true)]
     pub description: String,
     /// The producer's story, shown to buyers.
     #[schema(max_length = 5000)]
@@ -50,10 +50,13 @@ pub struct ProductInput {
     #[schema(max_length = 5000)]
     pub ingredients: String,
     /// `g`, `kg`, `ml`, `l` or `item`.
+    #[schema(required = true)]
     pub unit: String,
     /// e.g. "500" or "1,5".
+    #[schema(required = true)]
     pub net_quantity: String,
     /// e.g. "hũ thủy tinh" (glass jar).
+    #[schema(max_length = 200)]
     pub pack_type: String,
     /// Packed weight in grams, for shipping.
     pub packed_weight_g: String,
@@ -61,13 +64,16 @@ pub struct ProductInput {
     pub width_cm: String,
     pub height_cm: String,
     /// Whole VND; "150.000" is accepted.
+    #[schema(required = true)]
     pub price_vnd: String,
     pub stock: String,
     /// GTIN-8/12/13/14, check digit verified.
     pub gtin: String,
     pub shelf_life_days: String,
+    #[schema(max_length = 200)]
     pub storage: String,
     /// Mã số vùng trồng.
+    #[schema(max_length = 50)]
     pub planting_area_code: String,
     /// `draft` (default), `listed` or `unlisted`.
     pub status: String,
@@ -269,7 +275,7 @@ fn unique_slug(conn: &mut DbConn, name: &str) -> Result<String, AppError> {
 
 /// Turns a unique violation on the seller's SKU into a field error.
 pub(crate) fn sku_taken(e: diesel::result::Error) -> AppError {
-    if crate::db::is_unique_violation(&e) {
+    if crate::db::violates_unique(&e, "sku") {
         AppError::field("sku", Reason::Taken)
     } else {
         e.into()
@@ -298,20 +304,33 @@ pub fn create_product(
 ) -> Result<Product, AppError> {
     let seller = visible_seller(conn, actor, seller_id)?;
     let fields = validate_product(input)?;
-    conn.transaction(|conn| {
-        let slug = unique_slug(conn, &fields.name_vi)?;
-        let product = Product::insert(conn, seller.id, &slug, &fields, now()).map_err(sku_taken)?;
-        audit(
-            conn,
-            Some(actor),
-            Some(seller.id),
-            "product_created",
-            "product",
-            Some(product.id),
-            serde_json::json!({ "name_vi": product.name_vi, "status": product.status }),
-        )?;
-        Ok(product)
-    })
+    // Two products of the same name saved at the same instant can pick the
+    // same free slug; the loser tries again with the next one.
+    let mut attempts = 0;
+    loop {
+        let mut slug_race = false;
+        let saved = conn.transaction(|conn| {
+            let slug = unique_slug(conn, &fields.name_vi)?;
+            let product = Product::insert(conn, seller.id, &slug, &fields, now()).map_err(|e| {
+                slug_race = crate::db::violates_unique(&e, "slug");
+                sku_taken(e)
+            })?;
+            audit(
+                conn,
+                Some(actor),
+                Some(seller.id),
+                "product_created",
+                "product",
+                Some(product.id),
+                serde_json::json!({ "name_vi": product.name_vi, "status": product.status }),
+            )?;
+            Ok(product)
+        });
+        attempts += 1;
+        if !(slug_race && attempts < 3) {
+            return saved;
+        }
+    }
 }
 
 /// Edits a product; the slug stays, so printed links keep working.
@@ -518,14 +537,18 @@ pub fn delete_photo(
 #[serde(default)]
 pub struct CertificateInput {
     /// 3, 4 or 5.
+    #[schema(required = true)]
     pub stars: String,
     /// The evaluation score (0–100), optional.
     pub score: String,
     /// Số quyết định, e.g. "1234/QĐ-UBND".
+    #[schema(required = true, max_length = 100)]
     pub decision_no: String,
     /// `province` or `central`.
+    #[schema(required = true)]
     pub issued_by: String,
     /// YYYY-MM-DD or DD/MM/YYYY.
+    #[schema(required = true)]
     pub issued_on: String,
     /// Defaults to `issued_on` + 36 months.
     pub valid_until: String,

@@ -2,7 +2,6 @@
 //! xã Hồi Xuân, one staff member, and three sellers with a member each.
 //! Running it again changes nothing: every record is looked up first.
 
-use diesel::Connection;
 use serde::Serialize;
 
 use crate::db::DbConn;

@@ -621,7 +621,9 @@ pub fn feed(
         today: Some(today),
         ..Default::default()
     };
-    let (products, _) = Product::catalog(conn, &filter, FEED_PAGE, (page.max(1) - 1) * FEED_PAGE)?;
+    // Clamped as the catalogue's pages are, so the offset cannot overflow.
+    let offset = (page.clamp(1, 100_000) - 1) * FEED_PAGE;
+    let (products, _) = Product::catalog(conn, &filter, FEED_PAGE, offset)?;
     let ids: Vec<i64> = products.iter().map(|p| p.id).collect();
     let batch = Batch::load(conn, &ids)?;
     let spec = ChannelId::Generic.spec();

@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::Connection;
 use serde::Deserialize;
 
 use crate::db::DbConn;
@@ -21,7 +20,7 @@ use crate::services::{Actor, audit};
 #[serde(default)]
 pub struct LotInput {
     /// Unique per product, e.g. "NX-2025-10".
-    #[schema(max_length = 40)]
+    #[schema(max_length = 40, required = true)]
     pub code: String,
     /// Produced or harvested on (YYYY-MM-DD or DD/MM/YYYY).
     pub produced_on: String,
@@ -29,10 +28,12 @@ pub struct LotInput {
     pub best_before: String,
     pub quantity: String,
     /// e.g. "hũ", "kg".
+    #[schema(max_length = 20)]
     pub quantity_unit: String,
     /// 2025 commune code of origin.
     pub origin_commune_code: String,
     /// e.g. "Rừng bản Khạn".
+    #[schema(max_length = 200)]
     pub origin_place: String,
 }
 
@@ -219,6 +220,7 @@ pub fn update_lot(
 #[serde(default)]
 pub struct LotStatusInput {
     /// `active`, `held` or `recalled`.
+    #[schema(required = true)]
     pub status: String,
     /// Required for `held` and `recalled`; shown to buyers who scan.
     #[schema(max_length = 500)]
@@ -270,9 +272,11 @@ pub fn set_lot_status(
 pub struct EventInput {
     /// planting, input, harvest, processing, packing, lab_test, storage,
     /// shipping or other.
+    #[schema(required = true)]
     pub kind: String,
     /// When it happened: `YYYY-MM-DDTHH:MM` (what a datetime-local input
     /// sends), `YYYY-MM-DD HH:MM`, or a date alone.
+    #[schema(required = true)]
     pub happened_at: String,
     #[schema(max_length = 200)]
     pub place: String,
@@ -299,6 +303,9 @@ fn parse_local_time(value: &str) -> Result<NaiveDateTime, Reason> {
         "%d/%m/%Y %H:%M",
     ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(v, fmt) {
+            // Held to the years a date alone may have: chrono also reads
+            // "-262143", which PostgreSQL cannot store.
+            Date::parse(&t.date().to_string())?;
             return Ok(t);
         }
     }

@@ -3,7 +3,6 @@
 //! 14 days before, never twice, whatever the schedule.
 
 use chrono::NaiveDate;
-use diesel::Connection;
 
 use crate::config::Settings;
 use crate::db::DbConn;

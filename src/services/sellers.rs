@@ -2,7 +2,6 @@
 //! the seller), invite members by email, and read the org's history.
 
 use chrono::Duration;
-use diesel::Connection;
 use serde::Deserialize;
 
 use crate::auth::jwt::TokenKeys;
@@ -37,24 +36,27 @@ pub const PAGE_SIZE: i64 = 20;
 #[serde(default)]
 pub struct SellerInput {
     /// `htx`, `household` or `enterprise`.
+    #[schema(required = true)]
     pub kind: String,
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, required = true)]
     pub legal_name: String,
     /// Printed on stamps.
-    #[schema(max_length = 40)]
+    #[schema(max_length = 40, required = true)]
     pub short_name: String,
     /// 10 digits (check digit verified), 10-3 for a branch, or a household
     /// head's 12-digit personal ID. Required unless `business_reg_no` is given.
     pub tax_code: String,
     pub business_reg_no: String,
-    #[schema(max_length = 100)]
+    #[schema(max_length = 100, required = true)]
     pub representative: String,
     /// Vietnamese mobile or landline; `+84` accepted.
+    #[schema(required = true)]
     pub phone: String,
     /// A mobile number.
     pub zalo_phone: String,
     pub email: String,
     /// Official 2025 commune code (see `/api/v1/communes`).
+    #[schema(required = true)]
     pub commune_code: String,
     #[schema(max_length = 100)]
     pub village: String,
@@ -68,6 +70,7 @@ pub struct SellerInput {
     /// `draft`, `active` (default) or `suspended`.
     pub status: String,
     /// The seller agreed that its data is entered and published. Required.
+    #[schema(required = true)]
     pub consent: bool,
 }
 
@@ -361,8 +364,9 @@ pub fn detail(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<SellerDetail,
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct InviteInput {
+    #[schema(required = true)]
     pub email: String,
-    #[schema(max_length = 100)]
+    #[schema(max_length = 100, required = true)]
     pub name: String,
 }
 

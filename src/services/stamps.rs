@@ -3,7 +3,6 @@
 
 use std::collections::HashSet;
 
-use diesel::Connection;
 use hmac::{Hmac, KeyInit, Mac};
 use rand::RngExt;
 use sha2::Sha256;
@@ -14,6 +13,7 @@ use crate::db::models::{Lot, NewStamp, Stamp, StampRun, now};
 use crate::domain::stamp_code::{CHECK_BITS, RANDOM_BITS};
 use crate::domain::{FieldErrors, Reason, StampCode};
 use crate::error::AppError;
+use crate::labels::Layout;
 use crate::services::catalog::managed_product;
 use crate::services::{Actor, audit, audit_query, visible_seller};
 
@@ -79,12 +79,13 @@ impl StampKeys {
 #[serde(default)]
 pub struct RunInput {
     /// How many stamps, 1 to 100,000.
+    #[schema(required = true)]
     pub count: String,
     /// A lot code of the product: the stamps are active at once. Empty: the
     /// stamps are activated later (bind the run, or scan each while logged in).
     pub lot_code: String,
-    /// Label layout name, e.g. `a4-40`; only recorded, any layout can be
-    /// rendered later.
+    /// A layout of `labels/` (`a4-40`, the default, `a4-21`, `roll-40x30`);
+    /// only recorded, any layout can be rendered later.
     pub layout: String,
 }
 
@@ -120,10 +121,13 @@ pub fn issue_run(
             }
         }
     };
-    let layout = if input.layout.trim().is_empty() {
-        "a4-40".to_owned()
-    } else {
-        input.layout.trim().chars().take(40).collect()
+    let layout = match input.layout.trim() {
+        "" => "a4-40".to_owned(),
+        name if Layout::by_name(name).is_some() => name.to_owned(),
+        _ => {
+            e.push("layout", Reason::InvalidChoice);
+            String::new()
+        }
     };
     e.into_result()?;
     let count = count.ok_or_else(|| AppError::internal("validated count missing"))?;
@@ -195,6 +199,7 @@ pub fn managed_run(conn: &mut DbConn, actor: &Actor, run_id: i64) -> Result<Stam
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct BindInput {
+    #[schema(required = true)]
     pub lot_code: String,
     /// First serial (default 1).
     pub from: String,
@@ -245,6 +250,11 @@ pub fn bind(
         return Err(AppError::internal("validated fields missing"));
     };
     conn.transaction(|conn| {
+        // The run's row before its stamps, as `void_run` locks them: the
+        // other order deadlocks with it on PostgreSQL.
+        if from == 1 && to == max {
+            StampRun::set_lot(conn, run.id, lot.id)?;
+        }
         let n = Stamp::bind_range(
             conn,
             run.id,
@@ -254,9 +264,6 @@ pub fn bind(
             actor.user_id,
             now(),
         )?;
-        if from == 1 && to == max {
-            StampRun::set_lot(conn, run.id, lot.id)?;
-        }
         audit(
             conn,
             Some(actor),

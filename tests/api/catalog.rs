@@ -794,3 +794,23 @@ async fn expiry_reminders_go_out_once_per_threshold() {
     assert_eq!(app.db(run("2027-01-10")).await.reminders, 0);
     assert_eq!(sent.all().len(), 4);
 }
+
+#[actix_web::test]
+async fn products_created_at_the_same_time_are_all_stored() {
+    // Creating a product checks its slug and then inserts: on SQLite that
+    // transaction must take the write lock first, or a write of another
+    // connection in between fails it with "database is locked" (a 500 the
+    // API fuzzer found).
+    let s = shop().await;
+    let path = format!("/api/v1/sellers/{}/products", s.d.sellers[0].id);
+    let answers = futures_util::future::join_all((0..60).map(|i| {
+        let mut body = honey();
+        body["name_vi"] = json!(format!("Mật ong rừng lứa {i}"));
+        body["gtin"] = json!("");
+        s.app.post_json(&path, Some(&s.token), body)
+    }))
+    .await;
+    for (status, body) in answers {
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+}

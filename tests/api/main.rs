@@ -3,11 +3,13 @@
 //! database when `OCOP_TEST_DATABASE_URL` is set.
 
 mod auth;
+mod browser;
 mod catalog;
 mod catalog_pages;
 mod cli;
 mod exports;
 mod helpers;
+mod hostile;
 mod imports;
 mod meta;
 mod onboarding;

@@ -103,3 +103,36 @@ async fn static_css_is_cached_for_long() {
         .unwrap_or("");
     assert!(cc.contains("max-age=31536000"), "{cc}");
 }
+
+#[actix_web::test]
+async fn openapi_document_names_each_operation_once_with_its_extractor_errors() {
+    // What the API fuzzer (.ci/schemathesis.sh) holds the server to.
+    let app = TestApp::spawn().await;
+    let (_, doc) = app.get_json("/api/v1/openapi.json", None).await;
+    let mut ids = std::collections::BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("operations") {
+            let what = format!("{method} {path}");
+            let id = op["operationId"].as_str().expect("operationId");
+            assert!(
+                ids.insert(id.to_owned()),
+                "{what}: operationId {id} used twice"
+            );
+            let responses = &op["responses"];
+            if op.get("requestBody").is_some() {
+                for status in ["400", "413"] {
+                    assert!(responses[status].is_object(), "{what}: no {status}");
+                }
+            }
+            if op.get("security").is_some() {
+                assert!(responses["401"].is_object(), "{what}: no 401");
+            }
+        }
+    }
+    let file = &doc["paths"]["/api/v1/exports/{id}/file"]["get"]["responses"]["200"]["content"];
+    assert!(file["text/csv"].is_object(), "{file}");
+    assert!(
+        file["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"].is_object(),
+        "{file}"
+    );
+}

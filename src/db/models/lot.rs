@@ -56,6 +56,10 @@ impl Lot {
         product_id: i64,
         code: &str,
     ) -> QueryResult<Option<Lot>> {
+        // PostgreSQL refuses a NUL in a query parameter; no code holds one.
+        if code.contains('\0') {
+            return Ok(None);
+        }
         lots::table
             .filter(lots::product_id.eq(product_id))
             .filter(lots::code.eq(code))

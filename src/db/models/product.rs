@@ -161,6 +161,10 @@ impl Product {
     }
 
     pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Product>> {
+        // PostgreSQL refuses a NUL in a query parameter; no slug holds one.
+        if slug.contains('\0') {
+            return Ok(None);
+        }
         products::table
             .filter(products::slug.eq(slug))
             .select(Product::as_select())

@@ -51,6 +51,10 @@ impl User {
     }
 
     pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
+        // PostgreSQL refuses a NUL in a query parameter; no email holds one.
+        if email.contains('\0') {
+            return Ok(None);
+        }
         users::table
             .filter(users::email.eq(email))
             .select(User::as_select())
