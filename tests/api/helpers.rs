@@ -32,6 +32,21 @@ struct PgDatabase {
     name: String,
 }
 
+/// The test server URL with `sslmode=disable` unless it names a mode. Tests
+/// talk to a server on loopback, and libpq's OpenSSL, once used, is torn
+/// down at process exit while idle pools of finished tests may still be
+/// closing their connections on other threads: the test binary then aborted
+/// at exit ("free(): invalid pointer") after every test had passed.
+fn without_tls(url: &str) -> String {
+    if url.contains("sslmode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&sslmode=disable")
+    } else {
+        format!("{url}?sslmode=disable")
+    }
+}
+
 /// Creates a fresh PostgreSQL database on the server of `admin_url` and
 /// returns its URL.
 fn fresh_pg_database(admin_url: &str) -> (String, PgDatabase) {
@@ -84,7 +99,7 @@ pub fn test_settings(dir: &std::path::Path, database_url: Option<String>) -> Set
 fn test_database() -> (Option<String>, Option<PgDatabase>) {
     match std::env::var("OCOP_TEST_DATABASE_URL") {
         Ok(url) if !url.trim().is_empty() => {
-            let (url, pg) = fresh_pg_database(url.trim());
+            let (url, pg) = fresh_pg_database(&without_tls(url.trim()));
             (Some(url), Some(pg))
         }
         _ => (None, None),
