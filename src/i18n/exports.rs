@@ -155,6 +155,14 @@ impl ExportTexts {
     }
 }
 
+/// A channel's name in `lang`.
+pub fn channel_name(lang: Lang, id: crate::exports::ChannelId) -> &'static str {
+    match lang {
+        Lang::Vi => id.spec().name_vi,
+        Lang::En => id.spec().name_en,
+    }
+}
+
 /// What is wrong, in `lang`, so a seller knows what to change.
 pub fn problem(lang: Lang, kind: &ProblemKind) -> String {
     let vi = lang == Lang::Vi;

@@ -84,6 +84,26 @@ pub fn problem_code(kind: &crate::exports::ProblemKind) -> String {
         .unwrap_or_default()
 }
 
+/// A problem of a product as the API and pages show it: both languages and
+/// where the actor fixes it.
+fn problem_view(
+    actor: &crate::services::Actor,
+    product_id: i64,
+    seller_id: i64,
+    field: &str,
+    kind: &crate::exports::ProblemKind,
+    blocking: bool,
+) -> ProblemView {
+    ProblemView {
+        field: field.to_owned(),
+        code: problem_code(kind),
+        blocking,
+        message: crate::i18n::exports::problem(Lang::En, kind),
+        message_vi: crate::i18n::exports::problem(Lang::Vi, kind),
+        fix_url: exports::fix_url(actor, product_id, seller_id, field),
+    }
+}
+
 fn parse_channels(names: &[String]) -> Result<Vec<ChannelId>, AppError> {
     names.iter().map(|n| exports::parse_channel(n)).collect()
 }
@@ -140,18 +160,16 @@ pub fn report_view(
                         problems: c
                             .problems
                             .iter()
-                            .map(|pr| ProblemView {
-                                field: pr.field.to_owned(),
-                                code: problem_code(&pr.kind),
-                                blocking: pr.blocks(),
-                                message: crate::i18n::exports::problem(Lang::En, &pr.kind),
-                                message_vi: crate::i18n::exports::problem(Lang::Vi, &pr.kind),
-                                fix_url: exports::fix_url(
+                            .map(|pr| {
+                                let (product, seller) = (p.product_id, p.seller_id);
+                                problem_view(
                                     actor,
-                                    p.product_id,
-                                    p.seller_id,
+                                    product,
+                                    seller,
                                     pr.field,
-                                ),
+                                    &pr.kind,
+                                    pr.blocks(),
+                                )
                             })
                             .collect(),
                     }
@@ -230,13 +248,8 @@ pub fn export_view(actor: &crate::services::Actor, e: &Export) -> ExportView {
                 problems: h
                     .problems
                     .iter()
-                    .map(|p| ProblemView {
-                        field: p.field.clone(),
-                        code: problem_code(&p.kind),
-                        blocking: true,
-                        message: crate::i18n::exports::problem(Lang::En, &p.kind),
-                        message_vi: crate::i18n::exports::problem(Lang::Vi, &p.kind),
-                        fix_url: exports::fix_url(actor, h.product_id, h.seller_id, &p.field),
+                    .map(|p| {
+                        problem_view(actor, h.product_id, h.seller_id, &p.field, &p.kind, true)
                     })
                     .collect(),
             })

@@ -14,7 +14,7 @@ use crate::domain::Role;
 use crate::error::{AppError, HtmlError};
 use crate::exports::ChannelId;
 use crate::i18n::Lang;
-use crate::i18n::exports::ExportTexts;
+use crate::i18n::exports::{ExportTexts, channel_name};
 use crate::routes::api_exports::{self, CheckReportView, ExportInput, ExportView};
 use crate::routes::{Chrome, render, see_other, with_db};
 use crate::services::exports::{self, Selection};
@@ -42,14 +42,6 @@ struct ChoiceRow {
     name: String,
     seller: String,
     status: String,
-}
-
-/// A channel's name in `lang`.
-fn channel_name(lang: Lang, id: ChannelId) -> &'static str {
-    match lang {
-        Lang::Vi => id.spec().name_vi,
-        Lang::En => id.spec().name_en,
-    }
 }
 
 /// An export in the history list.

@@ -484,8 +484,18 @@ pub fn bilingual_mail(
     to_name: &str,
     part: impl Fn(&'static crate::i18n::Texts) -> (&'static str, String),
 ) -> Mail {
-    let (subject_vi, body_vi) = part(Lang::Vi.texts());
-    let (subject_en, body_en) = part(Lang::En.texts());
+    bilingual_mail_in(to, to_name, |lang| part(lang.texts()))
+}
+
+/// [`bilingual_mail`] for texts kept outside the main table (exports,
+/// imports): `part` gets the language itself.
+pub fn bilingual_mail_in(
+    to: &str,
+    to_name: &str,
+    part: impl Fn(Lang) -> (&'static str, String),
+) -> Mail {
+    let (subject_vi, body_vi) = part(Lang::Vi);
+    let (subject_en, body_en) = part(Lang::En);
     Mail {
         to: to.to_owned(),
         to_name: to_name.to_owned(),

@@ -254,13 +254,19 @@ pub fn parse_sku(value: &str) -> Result<String, Reason> {
     Ok(v.to_owned())
 }
 
+/// The slug a product's name asks for before any `-2`: the folded name, or
+/// "san-pham" (product) when nothing of it survives folding.
+pub(crate) fn slug_base(name: &str) -> String {
+    match text::slugify(name) {
+        s if s.is_empty() => "san-pham".to_owned(),
+        s => s,
+    }
+}
+
 /// A slug no other product has: the folded name, then `-2`, `-3`... so links
 /// stay readable ("mat-ong-rung-nam-xuan").
 fn unique_slug(conn: &mut DbConn, name: &str) -> Result<String, AppError> {
-    let base = match text::slugify(name) {
-        s if s.is_empty() => "san-pham".to_owned(),
-        s => s,
-    };
+    let base = slug_base(name);
     if !Product::slug_taken(conn, &base)? {
         return Ok(base);
     }

@@ -3,8 +3,7 @@
 //! its progress, its history and a mail when a large one is ready.
 
 use std::collections::HashMap;
-use std::io::BufWriter;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -20,10 +19,11 @@ use crate::db::{DbConn, Pool};
 use crate::domain::{Reason, Role, commune};
 use crate::error::AppError;
 use crate::exports::{ChannelId, Listing, Problem, ProblemKind, generic};
-use crate::mail::{Mail, Mailer};
+use crate::mail::Mailer;
+use crate::services::accounts::bilingual_mail_in;
 use crate::services::catalog::today_vn;
 use crate::services::{Actor, audit, visible_seller};
-use crate::sheets::{CsvSheet, SheetFormat, SheetWriter, XlsxSheet};
+use crate::sheets::SheetFormat;
 
 /// Exports of at least this many products mail their creator when ready:
 /// those are the ones people leave the page for.
@@ -382,7 +382,14 @@ fn write_file(
     );
     let part = dir.join(format!("{name}.part"));
     let result = (|| -> Result<(usize, Vec<HeldProduct>, u64), AppError> {
-        let mut writer = open_writer(&part, format, spec)?;
+        let mut writer = crate::sheets::create(
+            &part,
+            format,
+            spec.sheet_name,
+            &spec.text_columns(),
+            &spec.column_widths(),
+        )
+        .map_err(AppError::internal)?;
         writer
             .write_row(&spec.headers())
             .map_err(AppError::internal)?;
@@ -448,28 +455,6 @@ fn write_file(
     Ok(())
 }
 
-fn open_writer(
-    path: &Path,
-    format: SheetFormat,
-    spec: &crate::exports::ChannelSpec,
-) -> Result<Box<dyn SheetWriter>, AppError> {
-    Ok(match format {
-        SheetFormat::Csv => {
-            let file = std::fs::File::create(path).map_err(AppError::internal)?;
-            Box::new(CsvSheet::new(BufWriter::new(file)).map_err(AppError::internal)?)
-        }
-        SheetFormat::Xlsx => Box::new(
-            XlsxSheet::create(
-                path,
-                spec.sheet_name,
-                &spec.text_columns(),
-                &spec.column_widths(),
-            )
-            .map_err(AppError::internal)?,
-        ),
-    })
-}
-
 /// Runs an export on a thread of its own, so the request that asked for it
 /// returns at once; the page follows its progress. A large export mails its
 /// creator when the file is ready.
@@ -520,12 +505,9 @@ pub fn mail_when_large(
     };
     let channel = ChannelId::parse(&export.channel);
     let link = format!("{}/exports/{}", settings.public_base_url, export.id);
-    let part = |lang: crate::i18n::Lang| {
+    let mail = bilingual_mail_in(&user.email, &user.name, |lang| {
         let t = crate::i18n::exports::texts(lang);
-        let name = channel.map_or("", |c| match lang {
-            crate::i18n::Lang::Vi => c.spec().name_vi,
-            crate::i18n::Lang::En => c.spec().name_en,
-        });
+        let name = channel.map_or("", |c| crate::i18n::exports::channel_name(lang, c));
         (
             t.mail_subject,
             t.mail_body
@@ -534,17 +516,8 @@ pub fn mail_when_large(
                 .replace("{held}", &export.held.to_string())
                 .replace("{link}", &link),
         )
-    };
-    let (subject_vi, body_vi) = part(crate::i18n::Lang::Vi);
-    let (subject_en, body_en) = part(crate::i18n::Lang::En);
-    mailer
-        .send(&Mail {
-            to: user.email.clone(),
-            to_name: user.name.clone(),
-            subject: format!("{subject_vi} / {subject_en}"),
-            body: format!("{body_vi}\n\n---- English ----\n\n{body_en}\n"),
-        })
-        .map_err(AppError::internal)?;
+    });
+    mailer.send(&mail).map_err(AppError::internal)?;
     Ok(true)
 }
 
@@ -563,19 +536,25 @@ pub fn history(conn: &mut DbConn, actor: &Actor) -> Result<Vec<Export>, AppError
 
 /// One export the actor may see; anyone else's is "not found".
 pub fn visible_export(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<Export, AppError> {
-    let at = now();
-    Export::fail_stale(conn, at - chrono::Duration::minutes(STALE_MINUTES), at)?;
-    let export = Export::find(conn, id)?.ok_or(AppError::NotFound)?;
+    let mut export = Export::find(conn, id)?.ok_or(AppError::NotFound)?;
     let allowed = match actor.role {
         Role::Admin => true,
         Role::Staff => export.created_by == Some(actor.user_id),
         Role::Seller => export.seller_id.is_some() && export.seller_id == actor.seller_id,
     };
-    if allowed {
-        Ok(export)
-    } else {
-        Err(AppError::NotFound)
+    if !allowed {
+        return Err(AppError::NotFound);
     }
+    // Its page refreshes every few seconds while it runs: only a run whose
+    // worker went quiet is written to, not every look at it.
+    let at = now();
+    let stale_before = at - chrono::Duration::minutes(STALE_MINUTES);
+    if matches!(export.status.as_str(), "queued" | "running") && export.heartbeat_at < stale_before
+    {
+        Export::fail_stale(conn, stale_before, at)?;
+        export = Export::find(conn, id)?.ok_or(AppError::NotFound)?;
+    }
+    Ok(export)
 }
 
 /// The finished file of an export the actor may see: its path, the name to

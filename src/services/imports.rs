@@ -5,7 +5,7 @@
 //! its seller), so importing the same file again creates no duplicates.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{self, BufWriter};
+use std::io;
 use std::path::Path;
 
 use diesel::prelude::*;
@@ -19,9 +19,7 @@ use crate::error::AppError;
 use crate::services::catalog::{ProductInput, validate_product};
 use crate::services::sellers::{SellerInput, mask_tax_code, validate};
 use crate::services::{Actor, audit_query};
-use crate::sheets::{
-    Cell, CsvSheet, ReadError, Row, SheetFormat, SheetWriter, Table, XlsxSheet, read_table,
-};
+use crate::sheets::{Cell, ReadError, Row, SheetFormat, Table, read_table, unneutralise};
 
 /// At most this many problems are listed in a report (all are counted): a
 /// file with a wrong column in 50,000 rows needs one fix, not a huge page.
@@ -364,16 +362,6 @@ fn yes_no(value: &str) -> Option<bool> {
     }
 }
 
-/// A cell as typed: our own exports put an apostrophe before text that a
-/// spreadsheet would take for a formula; re-importing such a file must
-/// read the text back as it was.
-fn typed(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
-        _ => cell,
-    }
-}
-
 // ---------------------------------------------------------------- report
 
 /// Why a whole file was refused before its rows were looked at.
@@ -650,7 +638,7 @@ impl Layout {
         row: &'a Row,
     ) -> impl Iterator<Item = (&'static str, &'a str)> + 'a {
         self.columns.iter().zip(&self.source).map(move |(c, s)| {
-            let value = s.map_or("", |i| typed(table.cell(row, i)));
+            let value = s.map_or("", |i| unneutralise(table.cell(row, i)));
             (c.field, value)
         })
     }
@@ -1129,7 +1117,7 @@ fn check_products(
         .iter()
         .position(|c| c.field == SELLER_KEY_FIELD)
         .and_then(|i| layout.source[i]);
-    let seller_cell = |row: &Row| seller_column.map_or("", |i| typed(table.cell(row, i)));
+    let seller_cell = |row: &Row| seller_column.map_or("", |i| unneutralise(table.cell(row, i)));
     // Each seller cell may be a tax code or a registration number: look
     // both up, for the whole file at once.
     let mut keys = Vec::new();
@@ -1144,7 +1132,7 @@ fn check_products(
     }
     let known = KnownSellers::load(conn, keys.iter())?;
     let seller_label = layout.label(SELLER_KEY_FIELD).to_owned();
-    let mut checked: Vec<(usize, ProductRow)> = Vec::with_capacity(table.rows.len());
+    let mut checked: Vec<ProductRow> = Vec::with_capacity(table.rows.len());
     let mut first_row: HashMap<(i64, String), usize> = HashMap::new();
     for row in &table.rows {
         let number = row.number;
@@ -1205,21 +1193,18 @@ fn check_products(
                     continue;
                 }
                 first_row.insert((seller_id, sku), number);
-                checked.push((
-                    number,
-                    ProductRow {
-                        seller_id,
-                        existing: None,
-                        changes,
-                    },
-                ));
+                checked.push(ProductRow {
+                    seller_id,
+                    existing: None,
+                    changes,
+                });
             }
             Err(errors) => push_field_errors(problems, layout, number, &errors),
         }
     }
     // The products already stored under these sellers' SKUs: one query per
     // few hundred sellers, whatever the number of rows.
-    let mut seller_ids: Vec<i64> = checked.iter().map(|(_, r)| r.seller_id).collect();
+    let mut seller_ids: Vec<i64> = checked.iter().map(|r| r.seller_id).collect();
     seller_ids.sort_unstable();
     seller_ids.dedup();
     let mut stored: HashMap<(i64, String), i64> = HashMap::new();
@@ -1233,7 +1218,7 @@ fn check_products(
     }
     Ok(checked
         .into_iter()
-        .map(|(_, mut row)| {
+        .map(|mut row| {
             if let Some(sku) = &row.changes.sku {
                 row.existing = stored.get(&(row.seller_id, sku.clone())).copied();
             }
@@ -1261,10 +1246,7 @@ impl Slugs {
     /// The folded name, then `-2`, `-3`...: the same slugs as products
     /// created one by one get.
     fn claim(&mut self, name: &str) -> String {
-        let base = match text::slugify(name) {
-            s if s.is_empty() => "san-pham".to_owned(),
-            s => s,
-        };
+        let base = crate::services::catalog::slug_base(name);
         let mut candidate = base.clone();
         let n = self.next.entry(base.clone()).or_insert(2);
         while self.taken.contains(&candidate) {
@@ -1389,19 +1371,14 @@ fn template_rows(kind: ImportKind) -> [Vec<Cell>; 2] {
 /// leading zero of a tax code or phone number. Returns the file's size.
 pub fn write_template(kind: ImportKind, format: SheetFormat, path: &Path) -> io::Result<u64> {
     let columns = kind.columns();
-    let mut sheet: Box<dyn SheetWriter> = match format {
-        SheetFormat::Xlsx => {
-            let text: Vec<usize> = columns
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.text)
-                .map(|(i, _)| i)
-                .collect();
-            let widths: Vec<f64> = columns.iter().map(|c| c.width).collect();
-            Box::new(XlsxSheet::create(path, kind.sheet_name(), &text, &widths)?)
-        }
-        SheetFormat::Csv => Box::new(CsvSheet::new(BufWriter::new(std::fs::File::create(path)?))?),
-    };
+    let text: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.text)
+        .map(|(i, _)| i)
+        .collect();
+    let widths: Vec<f64> = columns.iter().map(|c| c.width).collect();
+    let mut sheet = crate::sheets::create(path, format, kind.sheet_name(), &text, &widths)?;
     for row in template_rows(kind) {
         sheet.write_row(&row)?;
     }
@@ -1493,9 +1470,9 @@ mod tests {
 
     #[test]
     fn exported_formula_guard_is_read_back() {
-        assert_eq!(typed("'-5 độ"), "-5 độ");
-        assert_eq!(typed("'+84 912 345 678"), "+84 912 345 678");
-        assert_eq!(typed("'bản"), "'bản");
+        assert_eq!(unneutralise("'-5 độ"), "-5 độ");
+        assert_eq!(unneutralise("'+84 912 345 678"), "+84 912 345 678");
+        assert_eq!(unneutralise("'bản"), "'bản");
     }
 
     #[test]

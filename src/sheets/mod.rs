@@ -13,7 +13,9 @@ pub mod read;
 pub mod write;
 
 pub use read::{MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, ReadError, Row, Table, read_table};
-pub use write::{Cell, CsvSheet, SheetFormat, SheetWriter, XlsxSheet, neutralise};
+pub use write::{
+    Cell, CsvSheet, SheetFormat, SheetWriter, XlsxSheet, create, neutralise, unneutralise,
+};
 
 #[cfg(test)]
 mod tests {

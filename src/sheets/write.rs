@@ -105,10 +105,44 @@ impl From<Option<String>> for Cell {
 /// Applies to text starting with `=`, `+`, `-`, `@`, a tab or a carriage
 /// return; anything else comes back borrowed and unchanged.
 pub fn neutralise(text: &str) -> Cow<'_, str> {
-    match text.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{text}")),
-        _ => Cow::Borrowed(text),
+    if starts_formula(text) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
     }
+}
+
+/// The text as it was before [`neutralise`]: a file we exported can be
+/// imported again without its cells gaining apostrophes.
+pub fn unneutralise(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if starts_formula(rest) => rest,
+        _ => cell,
+    }
+}
+
+fn starts_formula(text: &str) -> bool {
+    matches!(
+        text.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
+}
+
+/// Opens a sheet of `format` at `path`. In XLSX, `text_columns` keep the
+/// text format (codes with leading zeros) and `widths` are in characters.
+pub fn create(
+    path: &std::path::Path,
+    format: SheetFormat,
+    sheet_name: &str,
+    text_columns: &[usize],
+    widths: &[f64],
+) -> io::Result<Box<dyn SheetWriter>> {
+    Ok(match format {
+        SheetFormat::Csv => Box::new(CsvSheet::new(io::BufWriter::new(std::fs::File::create(
+            path,
+        )?))?),
+        SheetFormat::Xlsx => Box::new(XlsxSheet::create(path, sheet_name, text_columns, widths)?),
+    })
 }
 
 /// A sheet being written row by row; the same code exports XLSX or CSV.
