@@ -31,7 +31,7 @@ use ocop::exports::ChannelId;
 use ocop::services::exports::{self, Selection};
 use ocop::services::imports::{self, ImportKind, ImportReport};
 use ocop::services::{Actor, demo};
-use ocop::sheets::{Cell, CsvSheet, SheetFormat, SheetWriter, XlsxSheet, read_table};
+use ocop::sheets::{Cell, CsvSheet, SheetFormat, SheetWriter, read_table};
 use ocop::startup::prepare_database;
 
 const PRODUCTS: usize = 10_000;
@@ -274,17 +274,9 @@ fn csv_bytes(rows: &[Vec<Cell>]) -> Vec<u8> {
 }
 
 fn xlsx_bytes(rows: &[Vec<Cell>], dir: &std::path::Path) -> Vec<u8> {
-    let columns = ImportKind::Products.columns();
-    let text: Vec<usize> = columns
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.text)
-        .map(|(i, _)| i)
-        .collect();
-    let widths: Vec<f64> = columns.iter().map(|c| c.width).collect();
     let path = dir.join("nhap-san-pham.xlsx");
-    let mut sheet: Box<dyn SheetWriter> =
-        Box::new(XlsxSheet::create(&path, "Sản phẩm", &text, &widths).expect("xlsx"));
+    let mut sheet =
+        imports::create_sheet(ImportKind::Products, SheetFormat::Xlsx, &path).expect("xlsx");
     sheet.write_row(&headers()).expect("xlsx");
     for r in rows {
         sheet.write_row(r).expect("xlsx");

@@ -1366,10 +1366,13 @@ fn template_rows(kind: ImportKind) -> [Vec<Cell>; 2] {
     [headers, example]
 }
 
-/// Writes the import template of `kind` to `path`: the header row and one
-/// example row. In XLSX the code columns are text, so Excel keeps the
-/// leading zero of a tax code or phone number. Returns the file's size.
-pub fn write_template(kind: ImportKind, format: SheetFormat, path: &Path) -> io::Result<u64> {
+/// A sheet laid out like the template of `kind` (no rows yet): in XLSX the
+/// code columns are text and the widths fit the headers.
+pub fn create_sheet(
+    kind: ImportKind,
+    format: SheetFormat,
+    path: &Path,
+) -> io::Result<Box<dyn crate::sheets::SheetWriter>> {
     let columns = kind.columns();
     let text: Vec<usize> = columns
         .iter()
@@ -1378,7 +1381,14 @@ pub fn write_template(kind: ImportKind, format: SheetFormat, path: &Path) -> io:
         .map(|(i, _)| i)
         .collect();
     let widths: Vec<f64> = columns.iter().map(|c| c.width).collect();
-    let mut sheet = crate::sheets::create(path, format, kind.sheet_name(), &text, &widths)?;
+    crate::sheets::create(path, format, kind.sheet_name(), &text, &widths)
+}
+
+/// Writes the import template of `kind` to `path`: the header row and one
+/// example row. In XLSX the code columns are text, so Excel keeps the
+/// leading zero of a tax code or phone number. Returns the file's size.
+pub fn write_template(kind: ImportKind, format: SheetFormat, path: &Path) -> io::Result<u64> {
+    let mut sheet = create_sheet(kind, format, path)?;
     for row in template_rows(kind) {
         sheet.write_row(&row)?;
     }
