@@ -149,6 +149,7 @@ pub async fn body_idle_timeout(
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 
+/// Fused, because multipart readers poll once more after the end.
 fn with_idle_timeout<S>(
     payload: S,
     idle: Duration,
@@ -170,6 +171,7 @@ where
             )),
         }
     })
+    .fuse()
 }
 
 /// Descriptors kept back from connections: the database pool, uploads being
@@ -283,6 +285,19 @@ mod tests {
             .insert_header(("Origin", "http://evil.example"))
             .to_srv_request();
         assert!(guard().allows(&read));
+    }
+
+    #[actix_web::test]
+    async fn a_body_ends_once_and_a_stalled_one_times_out() {
+        let chunks = futures_util::stream::iter(vec![Ok(Bytes::from_static(b"abc"))]);
+        let mut body = Box::pin(with_idle_timeout(chunks, Duration::from_millis(50)));
+        assert!(matches!(body.next().await, Some(Ok(_))));
+        assert!(body.next().await.is_none());
+        assert!(body.next().await.is_none(), "polled again after the end");
+        let stalled = futures_util::stream::pending::<Result<Bytes, PayloadError>>();
+        let mut body = Box::pin(with_idle_timeout(stalled, Duration::from_millis(50)));
+        assert!(matches!(body.next().await, Some(Err(PayloadError::Io(_)))));
+        assert!(body.next().await.is_none());
     }
 
     #[test]
