@@ -374,26 +374,29 @@ pub fn request_password_reset(
         &[(format!("reset:{client_ip}"), RESET_MAILS_PER_HOUR)],
         hour,
     )?;
+    // Counted for every address asked about, known or not, so both paths do
+    // the same work up to here.
+    let account = [(
+        format!("reset-account:{}", email.as_str()),
+        RESET_MAILS_PER_ACCOUNT_HOUR,
+    )];
+    let within_limit = match take_attempt(conn, &account, hour) {
+        Ok(_) => true,
+        Err(AppError::TooManyRequests { .. }) => false,
+        Err(e) => return Err(e),
+    };
     let Some(user) = User::find_by_email(conn, email.as_str())? else {
         return Ok(());
     };
     if !user.active {
         return Ok(());
     }
-    let account = [(
-        format!("reset-account:{}", user.id),
-        RESET_MAILS_PER_ACCOUNT_HOUR,
-    )];
-    match take_attempt(conn, &account, hour) {
-        Ok(_) => {}
-        Err(AppError::TooManyRequests { .. }) => {
-            tracing::warn!(
-                user = user.id,
-                "reset mail limit of the account reached; nothing sent"
-            );
-            return Ok(());
-        }
-        Err(e) => return Err(e),
+    if !within_limit {
+        tracing::warn!(
+            user = user.id,
+            "reset mail limit of the account reached; nothing sent"
+        );
+        return Ok(());
     }
     let at = now();
     let expires_at = at + Duration::hours(RESET_HOURS);

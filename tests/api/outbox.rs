@@ -15,9 +15,16 @@ async fn staff_see_whether_each_invitation_mail_went_out() {
     let staff = app.login(&d.staff.email, &d.staff.password).await;
     let seller = d.sellers[0].id;
     let invitations = format!("/api/v1/sellers/{seller}/invitations");
-    for (email, name) in [("gui@example.vn", "Người Gửi"), ("hong@example.vn", "Người Hỏng")] {
+    for (email, name) in [
+        ("gui@example.vn", "Người Gửi"),
+        ("hong@example.vn", "Người Hỏng"),
+    ] {
         let (status, body) = app
-            .post_json(&invitations, Some(&staff), json!({ "email": email, "name": name }))
+            .post_json(
+                &invitations,
+                Some(&staff),
+                json!({ "email": email, "name": name }),
+            )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         assert_eq!(body["mail"]["status"], "pending", "{body}");
@@ -25,8 +32,14 @@ async fn staff_see_whether_each_invitation_mail_went_out() {
     app.mail_flush().await;
     let rows = app.outbox_rows().await;
     assert_eq!(rows.len(), 2, "{rows:#?}");
-    assert!(rows.iter().all(|r| r.status == "sent" && r.attempts == 1), "{rows:#?}");
-    assert!(rows.iter().all(|r| r.kind == "invitation" && r.channel == "email"));
+    assert!(
+        rows.iter().all(|r| r.status == "sent" && r.attempts == 1),
+        "{rows:#?}"
+    );
+    assert!(
+        rows.iter()
+            .all(|r| r.kind == "invitation" && r.channel == "email")
+    );
     // The second mail is made to have failed, as a relay refusing it would.
     let failed = rows[1].id;
     app.db(move |conn| {
@@ -61,9 +74,18 @@ async fn staff_see_whether_each_invitation_mail_went_out() {
     );
 
     let cookie = app.page_login(&d.staff.email, &d.staff.password).await;
-    for (lang, t) in [("vi", ocop::i18n::Lang::Vi.texts()), ("en", ocop::i18n::Lang::En.texts())] {
+    for (lang, t) in [
+        ("vi", ocop::i18n::Lang::Vi.texts()),
+        ("en", ocop::i18n::Lang::En.texts()),
+    ] {
         let page = app
-            .page("GET", &format!("/staff/sellers/{seller}"), Some(&cookie), None, lang)
+            .page(
+                "GET",
+                &format!("/staff/sellers/{seller}"),
+                Some(&cookie),
+                None,
+                lang,
+            )
             .await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.body.contains(t.mail_sent), "{lang}: {}", page.body);
@@ -72,8 +94,11 @@ async fn staff_see_whether_each_invitation_mail_went_out() {
     }
 
     // Another staff member, who did not onboard this seller, sees nothing.
-    app.add_staff("khac@example.vn", "mat-khau-nhan-vien-khac").await;
-    let other = app.login("khac@example.vn", "mat-khau-nhan-vien-khac").await;
+    app.add_staff("khac@example.vn", "mat-khau-nhan-vien-khac")
+        .await;
+    let other = app
+        .login("khac@example.vn", "mat-khau-nhan-vien-khac")
+        .await;
     let (status, _) = app
         .get_json(&format!("/api/v1/sellers/{seller}"), Some(&other))
         .await;
@@ -82,7 +107,13 @@ async fn staff_see_whether_each_invitation_mail_went_out() {
         .page_login("khac@example.vn", "mat-khau-nhan-vien-khac")
         .await;
     let page = app
-        .page("GET", &format!("/staff/sellers/{seller}"), Some(&other_cookie), None, "en")
+        .page(
+            "GET",
+            &format!("/staff/sellers/{seller}"),
+            Some(&other_cookie),
+            None,
+            "en",
+        )
         .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(!page.body.contains("no such mailbox"));
@@ -126,10 +157,16 @@ async fn workers_of_two_instances_deliver_each_mail_once() {
     loop {
         let rows = app.outbox_rows().await;
         if rows.iter().all(|r| r.status == "sent") {
-            assert!(rows.iter().all(|r| r.attempts == 1), "a mail was claimed twice: {rows:#?}");
+            assert!(
+                rows.iter().all(|r| r.attempts == 1),
+                "a mail was claimed twice: {rows:#?}"
+            );
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "not all sent: {rows:#?}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not all sent: {rows:#?}"
+        );
         actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let _ = (d, second);

@@ -637,5 +637,9 @@ async fn a_silent_mail_server_delays_no_request_and_reveals_no_account() {
     assert_eq!(messages.len(), 1, "{messages:#?}");
     assert_eq!(messages[0].to, std::slice::from_ref(&known));
     let mail = ParsedMail::parse(&messages[0].data);
-    assert!(mail.body.contains("http://ocop.test/password/reset/"), "{}", mail.body);
+    assert!(
+        mail.body.contains("http://ocop.test/password/reset/"),
+        "{}",
+        mail.body
+    );
 }
