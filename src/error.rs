@@ -37,6 +37,10 @@ pub enum AppError {
     /// Logged in, but this role may not do this.
     #[error("forbidden")]
     Forbidden,
+    /// A state-changing request sent from another site's page (or with no
+    /// sign of where it came from): refused before anything happens.
+    #[error("cross-site request refused")]
+    CrossSite,
     /// Missing, or belonging to someone the caller may not see.
     #[error("not found")]
     NotFound,
@@ -76,7 +80,7 @@ impl AppError {
             }
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::CrossSite => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::LinkInvalid => StatusCode::GONE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -93,6 +97,7 @@ impl AppError {
             AppError::Unauthenticated => "unauthenticated",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::Forbidden => "forbidden",
+            AppError::CrossSite => "cross_site_request",
             AppError::NotFound => "not_found",
             AppError::LinkInvalid => "link_invalid",
             AppError::TooManyRequests { .. } => "too_many_requests",
@@ -111,6 +116,7 @@ impl AppError {
             AppError::Unauthenticated => t.login_title.to_owned(),
             AppError::InvalidCredentials => t.login_failed.to_owned(),
             AppError::Forbidden => t.error_forbidden.to_owned(),
+            AppError::CrossSite => t.error_cross_site.to_owned(),
             AppError::NotFound => t.error_not_found.to_owned(),
             AppError::LinkInvalid => t.link_invalid.to_owned(),
             AppError::TooManyRequests { retry_after } => i18n::retry_after(lang, *retry_after),

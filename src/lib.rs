@@ -8,6 +8,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod exports;
+pub mod guards;
 pub mod i18n;
 pub mod labels;
 pub mod mail;

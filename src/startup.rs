@@ -69,6 +69,13 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
+        let open_files = crate::guards::raise_open_files_limit();
+        let effective_workers = if workers > 0 {
+            workers
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        };
+        let same_origin = web::Data::new(crate::guards::SameOrigin::new(&settings.public_base_url));
         let (scans, scan_writer) =
             ScanRecorder::start(pool.clone(), settings.clone(), mailer.clone());
         let (outbox, outbox_worker) = Outbox::start(
@@ -92,12 +99,29 @@ impl Application {
                 .app_data(form_config())
                 .app_data(query_config())
                 .app_data(path_config())
+                .app_data(same_origin.clone())
                 .wrap(actix_web::middleware::from_fn(utf8_forms))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::guards::body_idle_timeout,
+                ))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::guards::refuse_cross_site,
+                ))
                 .wrap(security_headers())
                 .wrap(Compress::default())
                 .wrap(actix_web::middleware::from_fn(crate::routes::log_request))
                 .configure(crate::routes::configure)
         })
+        // Headers must arrive within 10 s of connecting (slow headers are the
+        // cheapest way to hold a connection), and the connection count stays
+        // below the descriptor limit; stalled bodies are cut by
+        // `guards::body_idle_timeout`.
+        .client_request_timeout(std::time::Duration::from_secs(10))
+        .client_disconnect_timeout(std::time::Duration::from_secs(5))
+        .max_connections(crate::guards::connections_per_worker(
+            open_files,
+            effective_workers,
+        ))
         .listen(listener)?
         .shutdown_timeout(10);
         if workers > 0 {

@@ -190,10 +190,13 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
-    /// An HTTP client that does not follow redirects, so tests see them.
+    /// An HTTP client that does not follow redirects, so tests see them,
+    /// and that says it comes from the service's own pages, as a browser
+    /// posting one of our forms does (cross-site posts are refused).
     pub fn client(&self) -> awc::Client {
         awc::Client::builder()
             .disable_redirects()
+            .add_default_header(("Origin", self.address.clone()))
             .timeout(Duration::from_secs(30))
             .finish()
     }

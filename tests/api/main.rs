@@ -7,6 +7,7 @@ mod browser;
 mod catalog;
 mod catalog_pages;
 mod cli;
+mod csrf;
 mod exports;
 mod helpers;
 mod hostile;
