@@ -404,6 +404,9 @@ fn main() {
         db_pool_size: 2,
         session_hours: 12,
         trust_proxy: false,
+        trusted_proxies: None,
+        smtp_timeout: 20,
+        mail_retry: 60,
         copy_scan_limit: 200,
         copy_networks: 3,
     })

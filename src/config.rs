@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use rand::Rng;
 
+use crate::domain::net::IpRange;
+
 /// Flags shared by every subcommand; each falls back to its `OCOP_*`
 /// variable, then to the default documented in the README.
 #[derive(Debug, Clone, clap::Args)]
@@ -67,6 +69,18 @@ pub struct ConfigArgs {
     /// you run); otherwise the socket peer address is used for throttling.
     #[arg(long, env = "OCOP_TRUST_PROXY", default_value_t = false, global = true)]
     pub trust_proxy: bool,
+    /// With `OCOP_TRUST_PROXY`: the proxies whose `X-Forwarded-For` hops are
+    /// believed, comma-separated addresses or CIDR ranges (default loopback).
+    #[arg(long, env = "OCOP_TRUSTED_PROXIES", global = true)]
+    pub trusted_proxies: Option<String>,
+    /// Seconds an SMTP connect or command may take before the attempt fails
+    /// and is retried later.
+    #[arg(long, env = "OCOP_SMTP_TIMEOUT", default_value_t = 20, global = true)]
+    pub smtp_timeout: u64,
+    /// Seconds before the first retry of an undelivered mail; each further
+    /// retry waits twice as long (at most 2 hours), 10 tries in all.
+    #[arg(long, env = "OCOP_MAIL_RETRY", default_value_t = 60, global = true)]
+    pub mail_retry: u64,
     /// A stamp scanned more often than this is reported as a possible copy.
     #[arg(
         long,
@@ -161,6 +175,10 @@ pub struct Settings {
     pub db_pool_size: u32,
     pub session_hours: i64,
     pub trust_proxy: bool,
+    /// Proxies whose `X-Forwarded-For` hops count; empty unless `trust_proxy`.
+    pub trusted_proxies: Vec<IpRange>,
+    pub smtp_timeout_secs: u64,
+    pub mail_retry_secs: u64,
     pub copy_scan_limit: i32,
     pub copy_networks: i64,
 }
@@ -176,6 +194,8 @@ pub enum ConfigError {
     ShortSecret,
     #[error("OCOP_PUBLIC_BASE_URL must start with http:// or https://")]
     BadPublicUrl,
+    #[error("OCOP_TRUSTED_PROXIES: {0:?} is not an address or CIDR range")]
+    BadTrustedProxy(String),
     #[error("cannot use data dir {path}: {source}")]
     DataDir {
         path: PathBuf,
@@ -216,6 +236,20 @@ impl Settings {
         if !(public_base_url.starts_with("http://") || public_base_url.starts_with("https://")) {
             return Err(ConfigError::BadPublicUrl);
         }
+        let trusted_proxies = if !args.trust_proxy {
+            Vec::new()
+        } else {
+            match args.trusted_proxies.as_deref().map(str::trim) {
+                None | Some("") => crate::domain::net::loopback(),
+                Some(list) => list
+                    .split(',')
+                    .map(|r| {
+                        IpRange::parse(r)
+                            .ok_or_else(|| ConfigError::BadTrustedProxy(r.trim().to_owned()))
+                    })
+                    .collect::<Result<_, _>>()?,
+            }
+        };
         Ok(Settings {
             production,
             bind: args.bind,
@@ -229,6 +263,9 @@ impl Settings {
             db_pool_size: args.db_pool_size.max(1),
             session_hours: args.session_hours.clamp(1, 24 * 30),
             trust_proxy: args.trust_proxy,
+            trusted_proxies,
+            smtp_timeout_secs: args.smtp_timeout.clamp(1, 600),
+            mail_retry_secs: args.mail_retry.clamp(1, 24 * 3600),
             copy_scan_limit: args.copy_scan_limit.max(1),
             copy_networks: args.copy_networks.max(1),
         })

@@ -530,7 +530,9 @@ fn import_file(
     }
 }
 
-/// Sends the due reminders and prints what was sent.
+/// Queues the due reminders, makes one delivery pass of the outbox (so a
+/// cron job alone delivers, with or without a server running) and prints
+/// what was done.
 fn notify(settings: &Settings, today: Option<&str>) -> Result<(), String> {
     let today = match today {
         Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
@@ -539,12 +541,19 @@ fn notify(settings: &Settings, today: Option<&str>) -> Result<(), String> {
     };
     let mailer = Mailer::from_settings(settings).map_err(|e| e.to_string())?;
     let pool = prepare_database(settings).map_err(|e| e.to_string())?;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let report = services::notify::certificate_expiry(&mut conn, settings, &mailer, today)
-        .map_err(|e| describe(&e))?;
+    let report = {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        services::notify::certificate_expiry(&mut conn, settings, today)
+            .map_err(|e| describe(&e))?
+    };
+    let policy = services::outbox::Policy::from_settings(settings);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let pass =
+        services::outbox::deliver_due(&pool, &mailer, &policy, &stop).map_err(|e| describe(&e))?;
     println!(
-        "{today}: {} certificates expire within 60 days; {} reminders sent in {} mails",
-        report.checked, report.reminders, report.mails
+        "{today}: {} certificates expire within 60 days; {} reminders queued in {} mails; \
+         outbox: {} sent, {} to retry, {} failed",
+        report.checked, report.reminders, report.mails, pass.sent, pass.retrying, pass.failed
     );
     Ok(())
 }

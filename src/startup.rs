@@ -17,6 +17,7 @@ use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::error::AppError;
 use crate::mail::Mailer;
+use crate::services::outbox::{Outbox, OutboxWorker, Policy};
 use crate::services::scans::{ScanRecorder, ScanWriter};
 use crate::services::stamps::StampKeys;
 
@@ -26,8 +27,12 @@ pub struct AppState {
     pub pool: Pool,
     pub keys: TokenKeys,
     pub stamp_keys: StampKeys,
+    /// Only the scan writer still sends through this directly; everything
+    /// else enqueues into the outbox.
     pub mailer: Mailer,
     pub scans: ScanRecorder,
+    /// Wakes the mail sender after a request enqueued a message.
+    pub outbox: Outbox,
 }
 
 /// A bound, not yet running server.
@@ -36,6 +41,8 @@ pub struct Application {
     server: Server,
     scan_writer: ScanWriter,
     scans: ScanRecorder,
+    outbox_worker: OutboxWorker,
+    outbox: Outbox,
 }
 
 /// The largest JSON or form body we accept; onboarding forms are far smaller.
@@ -71,6 +78,11 @@ impl Application {
         let same_origin = web::Data::new(crate::guards::SameOrigin::new(&settings.public_base_url));
         let (scans, scan_writer) =
             ScanRecorder::start(pool.clone(), settings.clone(), mailer.clone());
+        let (outbox, outbox_worker) = Outbox::start(
+            pool.clone(),
+            mailer.clone(),
+            Policy::from_settings(&settings),
+        );
         let state = web::Data::new(AppState {
             keys: TokenKeys::new(&settings.secret_key),
             stamp_keys: StampKeys::new(&settings.secret_key),
@@ -78,6 +90,7 @@ impl Application {
             pool,
             mailer,
             scans: scans.clone(),
+            outbox: outbox.clone(),
         });
         let mut server = HttpServer::new(move || {
             App::new()
@@ -119,6 +132,8 @@ impl Application {
             server: server.run(),
             scan_writer,
             scans,
+            outbox_worker,
+            outbox,
         })
     }
 
@@ -127,12 +142,23 @@ impl Application {
     }
 
     /// Runs until stopped; SIGTERM and Ctrl-C stop it gracefully, after
-    /// which every queued scan is written before returning.
+    /// which every queued scan is written and the mail in flight finished
+    /// before returning (mails not yet sent wait in the outbox).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         let writer = self.scan_writer;
-        let _ = web::block(move || writer.stop()).await;
+        let sender = self.outbox_worker;
+        let _ = web::block(move || {
+            writer.stop();
+            sender.stop();
+        })
+        .await;
         result
+    }
+
+    /// The outbox handle, for tests that wait for mails to be delivered.
+    pub fn outbox(&self) -> Outbox {
+        self.outbox.clone()
     }
 
     /// The server future and the scan queue, for tests that spawn the server

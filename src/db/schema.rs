@@ -270,6 +270,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        channel -> Text,
+        recipient -> Text,
+        recipient_name -> Text,
+        subject -> Text,
+        body -> Text,
+        kind -> Text,
+        seller_id -> Nullable<BigInt>,
+        account_link_id -> Nullable<BigInt>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> post_offices (post_office_id));
 diesel::joinable!(account_links -> sellers (seller_id));
 diesel::joinable!(products -> sellers (seller_id));
@@ -280,6 +301,7 @@ diesel::joinable!(trace_events -> lots (lot_id));
 diesel::joinable!(stamps -> stamp_runs (run_id));
 diesel::joinable!(stamp_runs -> products (product_id));
 diesel::joinable!(exports -> sellers (seller_id));
+diesel::joinable!(outbox -> account_links (account_link_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     post_offices,
@@ -298,4 +320,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     scans,
     copy_alerts,
     exports,
+    outbox,
 );

@@ -9,6 +9,7 @@ pub mod commune;
 pub mod email;
 pub mod ids;
 pub mod kinds;
+pub mod net;
 pub mod password;
 pub mod phone;
 pub mod reason;

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use crate::auth::AuthUser;
 use crate::db::models::User;
 use crate::error::{AppError, ErrorBody};
-use crate::routes::{client_ip, with_db};
+use crate::routes::{client_ip, with_db, with_state};
 use crate::services::accounts::{self, Session};
 use crate::startup::AppState;
 
@@ -82,9 +82,9 @@ pub async fn login(
 ) -> Result<HttpResponse, AppError> {
     let ip = client_ip(&req, &state);
     let body = body.into_inner();
-    let session = with_db(&state, move |conn, st| {
+    let session = with_state(&state, move |st| {
         accounts::login(
-            conn,
+            &st.pool,
             &st.keys,
             &st.settings,
             &body.email,
@@ -163,7 +163,7 @@ pub async fn request_reset(
 ) -> Result<HttpResponse, AppError> {
     let ip = client_ip(&req, &state);
     with_db(&state, move |conn, st| {
-        accounts::request_password_reset(conn, &st.keys, &st.settings, &st.mailer, &body.email, &ip)
+        accounts::request_password_reset(conn, &st.keys, &st.settings, &st.outbox, &body.email, &ip)
     })
     .await?;
     Ok(HttpResponse::Accepted().finish())

@@ -302,7 +302,7 @@ pub async fn start_export(
     exports::spawn(
         state.pool.clone(),
         state.settings.clone(),
-        state.mailer.clone(),
+        state.outbox.clone(),
         export.id,
     );
     Ok(export)

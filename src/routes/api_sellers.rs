@@ -9,6 +9,7 @@ use crate::db::models::{AccountLink, AuditEntry, Seller, User, now};
 use crate::domain::{CommuneCode, text};
 use crate::error::{AppError, ErrorBody};
 use crate::routes::with_db;
+use crate::services::outbox::MailState;
 use crate::services::sellers::{self, InviteInput, PAGE_SIZE, SellerInput};
 use crate::startup::AppState;
 
@@ -136,10 +137,13 @@ pub struct InvitationView {
     pub state: &'static str,
     pub created_at: String,
     pub expires_at: String,
+    /// The invitation mail: `pending` (queued or being retried), `sent` or
+    /// `failed`, with the tries so far and the last error.
+    pub mail: Option<MailState>,
 }
 
-impl From<&AccountLink> for InvitationView {
-    fn from(l: &AccountLink) -> Self {
+impl InvitationView {
+    pub fn new(l: &AccountLink, mail: Option<MailState>) -> Self {
         InvitationView {
             id: l.id,
             email: l.email.clone(),
@@ -147,7 +151,23 @@ impl From<&AccountLink> for InvitationView {
             state: invitation_state(l),
             created_at: l.created_at.and_utc().to_rfc3339(),
             expires_at: l.expires_at.and_utc().to_rfc3339(),
+            mail,
         }
+    }
+
+    /// The invitations of a seller's detail, each with its mail.
+    pub fn list(d: &sellers::SellerDetail) -> Vec<InvitationView> {
+        d.invitations
+            .iter()
+            .map(|l| {
+                let mail = d
+                    .invitation_mails
+                    .iter()
+                    .find(|(id, _)| *id == l.id)
+                    .map(|(_, m)| m.clone());
+                InvitationView::new(l, mail)
+            })
+            .collect()
     }
 }
 
@@ -260,7 +280,7 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(SellerDetailView {
         seller: SellerView::from(&d.seller),
         members: d.members.iter().map(MemberView::from).collect(),
-        invitations: d.invitations.iter().map(InvitationView::from).collect(),
+        invitations: InvitationView::list(&d),
     }))
 }
 
@@ -314,14 +334,21 @@ pub async fn invite(
             conn,
             &st.keys,
             &st.settings,
-            &st.mailer,
+            &st.outbox,
             &user.actor,
             id,
             &body,
         )
     })
     .await?;
-    Ok(HttpResponse::Created().json(InvitationView::from(&link)))
+    let queued = MailState {
+        status: "pending".into(),
+        attempts: 0,
+        error: None,
+        next_attempt_at: Some(link.created_at.and_utc().to_rfc3339()),
+        sent_at: None,
+    };
+    Ok(HttpResponse::Created().json(InvitationView::new(&link, Some(queued))))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

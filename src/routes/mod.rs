@@ -33,6 +33,7 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::auth::AuthUser;
+use crate::config::Settings;
 use crate::db::DbConn;
 use crate::domain::Role;
 use crate::error::AppError;
@@ -308,17 +309,40 @@ where
     .await?
 }
 
-/// The client address used for throttling. Behind a proxy we trust its
-/// `X-Forwarded-For`; otherwise only the socket address, which cannot be faked.
-pub fn client_ip(req: &HttpRequest, state: &AppState) -> String {
-    let info = req.connection_info();
-    if state.settings.trust_proxy {
-        info.realip_remote_addr().unwrap_or("unknown").to_owned()
-    } else {
-        req.peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_else(|| "unknown".to_owned())
+/// Runs blocking work that takes connections from the pool itself, only
+/// while it needs them (login: none is held while argon2 works).
+pub async fn with_state<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&AppState) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let state = state.clone();
+    web::block(move || f(&state)).await?
+}
+
+/// The client address, for throttling and coarse scan facts. Without
+/// `OCOP_TRUST_PROXY` the socket peer, which cannot be faked; behind trusted
+/// proxies the right-most `X-Forwarded-For` hop that is not one of them
+/// (see [`crate::domain::net::client_address`]), and only when the peer
+/// itself is a trusted proxy. `Forwarded` (RFC 7239) is not read.
+pub fn client_addr(req: &HttpRequest, settings: &Settings) -> Option<std::net::IpAddr> {
+    let peer = req.peer_addr().map(|a| a.ip());
+    if !settings.trust_proxy {
+        return peer;
     }
+    let hops: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    crate::domain::net::client_address(peer, &hops, &settings.trusted_proxies)
+}
+
+/// [`client_addr`] as the text throttle keys are made of.
+pub fn client_ip(req: &HttpRequest, state: &AppState) -> String {
+    client_addr(req, &state.settings)
+        .map(|a| a.to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// What every page's frame needs: language, texts, who is logged in, and
@@ -440,4 +464,106 @@ pub async fn log_request(
         "request"
     );
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(trust_proxy: bool, proxies: Option<&str>) -> Settings {
+        let dir =
+            std::env::temp_dir().join(format!("ocop-client-addr-{}", crate::util::random_hex(4)));
+        let args = crate::config::ConfigArgs {
+            env: "development".into(),
+            bind: "127.0.0.1:0".into(),
+            data_dir: dir,
+            database_url: None,
+            public_base_url: None,
+            secret_key: Some("a-test-secret-that-is-long-enough-0123456789".into()),
+            smtp_url: None,
+            mail_from: "OCOP <no-reply@ocop.test>".into(),
+            workers: 1,
+            db_pool_size: 1,
+            session_hours: 1,
+            trust_proxy,
+            trusted_proxies: proxies.map(str::to_owned),
+            smtp_timeout: 20,
+            mail_retry: 60,
+            copy_scan_limit: 200,
+            copy_networks: 5,
+        };
+        let settings = Settings::from_args(args).expect("settings");
+        let _ = std::fs::remove_dir_all(&settings.data_dir);
+        settings
+    }
+
+    fn request(peer: &str, xff: &[&str]) -> HttpRequest {
+        let mut req =
+            actix_web::test::TestRequest::default().peer_addr(peer.parse().expect("peer"));
+        for v in xff {
+            req = req.append_header(("X-Forwarded-For", *v));
+        }
+        req.to_http_request()
+    }
+
+    fn addr(s: &str) -> Option<std::net::IpAddr> {
+        s.parse().ok()
+    }
+
+    #[test]
+    fn without_trust_the_peer_is_the_client() {
+        let s = settings(false, None);
+        let req = request("203.0.113.5:4000", &["1.2.3.4"]);
+        assert_eq!(client_addr(&req, &s), addr("203.0.113.5"));
+    }
+
+    #[test]
+    fn behind_the_default_loopback_proxy_the_proxy_appended_hop_counts() {
+        let s = settings(true, None);
+        let req = request("127.0.0.1:4000", &["1.2.3.4, 198.51.100.7"]);
+        assert_eq!(client_addr(&req, &s), addr("198.51.100.7"));
+        // A peer that is not a trusted proxy cannot pick its address.
+        let req = request("198.51.100.9:4000", &["1.2.3.4"]);
+        assert_eq!(client_addr(&req, &s), addr("198.51.100.9"));
+    }
+
+    #[test]
+    fn configured_proxy_ranges_are_skipped() {
+        let s = settings(true, Some("10.0.0.0/8, 192.0.2.1"));
+        let req = request("192.0.2.1:4000", &["6.6.6.6", "198.51.100.7, 10.3.2.1"]);
+        assert_eq!(client_addr(&req, &s), addr("198.51.100.7"));
+        // Loopback is no longer trusted once a list is given.
+        let req = request("127.0.0.1:4000", &["198.51.100.7"]);
+        assert_eq!(client_addr(&req, &s), addr("127.0.0.1"));
+    }
+
+    #[test]
+    fn a_bad_proxy_list_is_refused_at_start() {
+        let dir =
+            std::env::temp_dir().join(format!("ocop-bad-proxy-{}", crate::util::random_hex(4)));
+        let args = crate::config::ConfigArgs {
+            env: "development".into(),
+            bind: "127.0.0.1:0".into(),
+            data_dir: dir.clone(),
+            database_url: None,
+            public_base_url: None,
+            secret_key: Some("a-test-secret-that-is-long-enough-0123456789".into()),
+            smtp_url: None,
+            mail_from: "OCOP <no-reply@ocop.test>".into(),
+            workers: 1,
+            db_pool_size: 1,
+            session_hours: 1,
+            trust_proxy: true,
+            trusted_proxies: Some("10.0.0.0/8, proxy.local".into()),
+            smtp_timeout: 20,
+            mail_retry: 60,
+            copy_scan_limit: 200,
+            copy_networks: 5,
+        };
+        assert!(matches!(
+            Settings::from_args(args),
+            Err(crate::config::ConfigError::BadTrustedProxy(r)) if r == "proxy.local"
+        ));
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

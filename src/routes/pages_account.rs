@@ -15,7 +15,7 @@ use crate::error::{AppError, HtmlError, field_messages};
 use crate::i18n::Lang;
 use crate::routes::{
     Chrome, LANG_COOKIE, client_ip, expired_session_cookie, page, render, see_other,
-    session_cookie, with_db,
+    session_cookie, with_db, with_state,
 };
 use crate::services::accounts;
 use crate::startup::AppState;
@@ -114,8 +114,8 @@ pub async fn login(
     let form = form.into_inner();
     let ip = client_ip(&req, &state);
     let (email, password) = (form.email.clone(), form.password.clone());
-    let result = with_db(&state, move |conn, st| {
-        accounts::login(conn, &st.keys, &st.settings, &email, &password, &ip)
+    let result = with_state(&state, move |st| {
+        accounts::login(&st.pool, &st.keys, &st.settings, &email, &password, &ip)
     })
     .await;
     match result {
@@ -289,7 +289,7 @@ pub async fn forgot(
     let ip = client_ip(&req, &state);
     let email = form.email.clone();
     let result = with_db(&state, move |conn, st| {
-        accounts::request_password_reset(conn, &st.keys, &st.settings, &st.mailer, &email, &ip)
+        accounts::request_password_reset(conn, &st.keys, &st.settings, &st.outbox, &email, &ip)
     })
     .await;
     let mut p = ForgotPage {

@@ -182,7 +182,7 @@ async fn detail_page(
             .map(crate::routes::api_sellers::MemberView::from)
             .collect(),
         can_invite: user.actor.is_staff_or_admin(),
-        invitations: d.invitations.iter().map(InvitationView::from).collect(),
+        invitations: InvitationView::list(&d),
         history: d
             .history
             .iter()
@@ -283,7 +283,7 @@ pub async fn invite(
             conn,
             &st.keys,
             &st.settings,
-            &st.mailer,
+            &st.outbox,
             &actor,
             id,
             &to_send,

@@ -6,22 +6,26 @@ use chrono::{Duration, NaiveDateTime};
 use crate::auth::jwt::{Audience, TokenKeys};
 use crate::auth::password;
 use crate::config::Settings;
-use crate::db::DbConn;
 use crate::db::models::account_link::{PURPOSE_INVITATION, PURPOSE_PASSWORD_RESET};
 use crate::db::models::{AccountLink, NewAccountLink, NewUser, Seller, User, login_failure, now};
+use crate::db::{DbConn, Pool};
 use crate::domain::{Email, FieldErrors, NewPassword, Reason, Role, text};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::mail::{Mail, Mailer};
+use crate::mail::Mail;
+use crate::services::outbox::{self, About, Outbox};
 use crate::services::{Actor, audit};
 
 /// Failed logins allowed per account, and per client address, in a window.
 const ACCOUNT_FAILURES: i64 = 5;
 const ADDRESS_FAILURES: i64 = 20;
 const FAILURE_WINDOW_MINUTES: i64 = 15;
-/// Reset mails allowed per address in an hour: enough for a typo, too few to
-/// flood someone's inbox.
+/// Reset requests allowed per address in an hour: enough for a typo, too few
+/// to flood someone's inbox.
 const RESET_MAILS_PER_HOUR: i64 = 3;
+/// Reset mails one account receives in an hour, from any number of
+/// addresses; past it the request is answered as always but nothing is sent.
+const RESET_MAILS_PER_ACCOUNT_HOUR: i64 = 3;
 
 /// How long links stay valid.
 pub const INVITATION_HOURS: i64 = 72;
@@ -46,25 +50,39 @@ fn address_key(ip: &str) -> String {
     format!("address:{ip}")
 }
 
-/// Refuses when any key has used up its failures; the answer says when the
-/// oldest failure ages out.
-fn check_throttle(
+/// Takes one attempt from every key's allowance, or refuses (429, saying
+/// when the oldest attempt ages out) when any key has none left. Counting
+/// and recording happen in one transaction with the keys locked, so however
+/// many requests race, no more than the limit get through per window,
+/// across instances. Returns the recorded rows, to take back on success.
+fn take_attempt(
     conn: &mut DbConn,
     keys: &[(String, i64)],
     window: Duration,
-) -> Result<(), AppError> {
-    let now = now();
-    let since = now - window;
-    for (key, limit) in keys {
-        if login_failure::count_since(conn, key, since)? >= *limit {
-            let oldest = login_failure::oldest_since(conn, key, since)?.unwrap_or(now);
-            let retry = (oldest + window - now).num_seconds().max(1);
-            return Err(AppError::TooManyRequests {
-                retry_after: u64::try_from(retry).unwrap_or(60),
-            });
+) -> Result<Vec<i64>, AppError> {
+    let mut sorted: Vec<&(String, i64)> = keys.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    conn.transaction(|conn| -> Result<Vec<i64>, AppError> {
+        for (key, _) in &sorted {
+            login_failure::lock_key(conn, key)?;
         }
-    }
-    Ok(())
+        let now = now();
+        let since = now - window;
+        for (key, limit) in keys {
+            if login_failure::count_since(conn, key, since)? >= *limit {
+                let oldest = login_failure::oldest_since(conn, key, since)?.unwrap_or(now);
+                let retry = (oldest + window - now).num_seconds().max(1);
+                return Err(AppError::TooManyRequests {
+                    retry_after: u64::try_from(retry).unwrap_or(60),
+                });
+            }
+        }
+        let mut ids = Vec::with_capacity(keys.len());
+        for (key, _) in keys {
+            ids.push(login_failure::record(conn, key, now)?);
+        }
+        Ok(ids)
+    })
 }
 
 /// Issues a login token for `user`.
@@ -89,10 +107,13 @@ pub fn issue_session(
     })
 }
 
-/// Checks email and password. Failures are counted per account and per
-/// client address; past the limit the answer is 429 until the window passes.
+/// Checks email and password. Attempts are counted per account and per
+/// client address before the password is checked, and taken back when it
+/// was right; past the limit the answer is 429 until the window passes, so
+/// no more than the limit of guesses is ever checked, whatever the
+/// concurrency. No connection is held while argon2 works.
 pub fn login(
-    conn: &mut DbConn,
+    pool: &Pool,
     keys: &TokenKeys,
     settings: &Settings,
     email: &str,
@@ -104,8 +125,12 @@ pub fn login(
         (account_key(email), ACCOUNT_FAILURES),
         (address_key(client_ip), ADDRESS_FAILURES),
     ];
-    check_throttle(conn, &throttle, window)?;
-    let user = User::find_by_email(conn, &email.trim().to_lowercase())?;
+    let (recorded, user) = {
+        let mut conn = pool.get()?;
+        let recorded = take_attempt(&mut conn, &throttle, window)?;
+        let user = User::find_by_email(&mut conn, &email.trim().to_lowercase())?;
+        (recorded, user)
+    };
     let ok = match &user {
         Some(u) => password::verify(password_text, &u.password_hash) && u.active,
         None => {
@@ -113,17 +138,15 @@ pub fn login(
             false
         }
     };
+    let mut conn = pool.get()?;
     match user {
         Some(u) if ok => {
-            login_failure::clear(conn, &throttle[0].0)?;
+            login_failure::clear(&mut conn, &throttle[0].0)?;
+            login_failure::forget(&mut conn, &recorded)?;
             issue_session(keys, settings, u)
         }
         _ => {
-            let at = now();
-            for (key, _) in &throttle {
-                login_failure::record(conn, key, at)?;
-            }
-            login_failure::prune(conn, at - Duration::days(1))?;
+            login_failure::prune(&mut conn, now() - Duration::days(1))?;
             Err(AppError::InvalidCredentials)
         }
     }
@@ -175,6 +198,8 @@ pub fn change_password(
     let hash = password::hash(new.as_str()).map_err(AppError::internal)?;
     let user = conn.transaction(|conn| -> Result<User, AppError> {
         User::set_password(conn, user.id, &hash)?;
+        // A reset link mailed before the change must not undo it.
+        AccountLink::end_password_resets(conn, user.id, now())?;
         audit(
             conn,
             Some(actor),
@@ -326,49 +351,56 @@ pub fn accept_invitation(
     issue_session(keys, settings, user)
 }
 
-/// Mails a reset link when the email has an active account. Says nothing
-/// either way, so the form cannot be used to find out who has an account.
+/// Queues a reset link mail when the email has an active account, ending
+/// every older reset link of that account. Says nothing either way and
+/// returns as fast, so the form cannot be used to find out who has an
+/// account; past the per-account hourly limit nothing is sent, still
+/// silently. The per-address limit is a 429, which says nothing about the
+/// account.
 pub fn request_password_reset(
     conn: &mut DbConn,
     keys: &TokenKeys,
     settings: &Settings,
-    mailer: &Mailer,
+    outbox: &Outbox,
     email: &str,
     client_ip: &str,
 ) -> Result<(), AppError> {
     let Ok(email) = Email::parse(email) else {
         return Err(AppError::field("email", Reason::InvalidEmail));
     };
-    let key = format!("reset:{client_ip}");
-    check_throttle(
+    let hour = Duration::hours(1);
+    take_attempt(
         conn,
-        &[(key.clone(), RESET_MAILS_PER_HOUR)],
-        Duration::hours(1),
+        &[(format!("reset:{client_ip}"), RESET_MAILS_PER_HOUR)],
+        hour,
     )?;
-    login_failure::record(conn, &key, now())?;
+    // Counted for every address asked about, known or not, so both paths do
+    // the same work up to here.
+    let account = [(
+        format!("reset-account:{}", email.as_str()),
+        RESET_MAILS_PER_ACCOUNT_HOUR,
+    )];
+    let within_limit = match take_attempt(conn, &account, hour) {
+        Ok(_) => true,
+        Err(AppError::TooManyRequests { .. }) => false,
+        Err(e) => return Err(e),
+    };
     let Some(user) = User::find_by_email(conn, email.as_str())? else {
         return Ok(());
     };
     if !user.active {
         return Ok(());
     }
+    if !within_limit {
+        tracing::warn!(
+            user = user.id,
+            "reset mail limit of the account reached; nothing sent"
+        );
+        return Ok(());
+    }
     let at = now();
     let expires_at = at + Duration::hours(RESET_HOURS);
     let issued = link_token(keys, PURPOSE_PASSWORD_RESET, expires_at)?;
-    AccountLink::insert(
-        conn,
-        &NewAccountLink {
-            purpose: PURPOSE_PASSWORD_RESET,
-            token_hash: &issued.hash,
-            email: &user.email,
-            name: &user.name,
-            seller_id: None,
-            user_id: Some(user.id),
-            created_by: None,
-            created_at: at,
-            expires_at,
-        },
-    )?;
     let link = format!(
         "{}/password/reset/{}",
         settings.public_base_url, issued.token
@@ -381,7 +413,35 @@ pub fn request_password_reset(
                 .replace("{link}", &link),
         )
     });
-    mailer.send(&mail).map_err(AppError::internal)
+    conn.transaction(|conn| -> Result<(), AppError> {
+        AccountLink::end_password_resets(conn, user.id, at)?;
+        let row = AccountLink::insert(
+            conn,
+            &NewAccountLink {
+                purpose: PURPOSE_PASSWORD_RESET,
+                token_hash: &issued.hash,
+                email: &user.email,
+                name: &user.name,
+                seller_id: None,
+                user_id: Some(user.id),
+                created_by: None,
+                created_at: at,
+                expires_at,
+            },
+        )?;
+        outbox::enqueue(
+            conn,
+            &mail,
+            About {
+                kind: outbox::KIND_PASSWORD_RESET,
+                seller_id: user.seller_id,
+                account_link_id: Some(row.id),
+            },
+        )?;
+        Ok(())
+    })?;
+    outbox.wake();
+    Ok(())
 }
 
 /// Sets a new password through a reset link and uses the link up.
@@ -403,6 +463,8 @@ pub fn reset_password(
         if !AccountLink::consume(conn, link.id, now())? {
             return Err(AppError::LinkInvalid);
         }
+        // Every other reset link of the account ends with this one.
+        AccountLink::end_password_resets(conn, user_id, now())?;
         User::set_password(conn, user_id, &hash)?;
         login_failure::clear(conn, &account_key(&link.email))?;
         audit(

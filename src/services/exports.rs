@@ -19,9 +19,9 @@ use crate::db::{DbConn, Pool};
 use crate::domain::{Reason, Role, commune};
 use crate::error::AppError;
 use crate::exports::{ChannelId, Listing, Problem, ProblemKind, generic};
-use crate::mail::Mailer;
 use crate::services::accounts::bilingual_mail_in;
 use crate::services::catalog::today_vn;
+use crate::services::outbox::{self, About, Outbox};
 use crate::services::{Actor, audit, visible_seller};
 use crate::sheets::SheetFormat;
 
@@ -458,7 +458,7 @@ fn write_file(
 /// Runs an export on a thread of its own, so the request that asked for it
 /// returns at once; the page follows its progress. A large export mails its
 /// creator when the file is ready.
-pub fn spawn(pool: Pool, settings: Arc<Settings>, mailer: Mailer, id: i64) {
+pub fn spawn(pool: Pool, settings: Arc<Settings>, outbox: Outbox, id: i64) {
     let spawned = std::thread::Builder::new()
         .name(format!("export-{id}"))
         .spawn(move || {
@@ -471,7 +471,7 @@ pub fn spawn(pool: Pool, settings: Arc<Settings>, mailer: Mailer, id: i64) {
             };
             match run(&mut conn, &settings, id, &mut |_, _| {}) {
                 Ok(export) if export.status == "done" => {
-                    if let Err(e) = mail_when_large(&mut conn, &settings, &mailer, &export) {
+                    if let Err(e) = mail_when_large(&mut conn, &settings, &outbox, &export) {
                         tracing::warn!(export = id, cause = %e, "export mail not sent");
                     }
                 }
@@ -484,12 +484,12 @@ pub fn spawn(pool: Pool, settings: Arc<Settings>, mailer: Mailer, id: i64) {
     }
 }
 
-/// Mails the creator of a finished export of [`MAIL_THRESHOLD`] products or
-/// more, in Vietnamese and English.
+/// Queues a mail to the creator of a finished export of [`MAIL_THRESHOLD`]
+/// products or more, in Vietnamese and English.
 pub fn mail_when_large(
     conn: &mut DbConn,
     settings: &Settings,
-    mailer: &Mailer,
+    outbox: &Outbox,
     export: &Export,
 ) -> Result<bool, AppError> {
     if usize::try_from(export.total).unwrap_or(0) < MAIL_THRESHOLD {
@@ -517,7 +517,16 @@ pub fn mail_when_large(
                 .replace("{link}", &link),
         )
     });
-    mailer.send(&mail).map_err(AppError::internal)?;
+    outbox::enqueue(
+        conn,
+        &mail,
+        About {
+            kind: outbox::KIND_EXPORT_READY,
+            seller_id: export.seller_id,
+            account_link_id: None,
+        },
+    )?;
+    outbox.wake();
     Ok(true)
 }
 

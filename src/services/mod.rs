@@ -12,6 +12,7 @@ pub mod label_sheets;
 pub mod lots;
 pub mod media;
 pub mod notify;
+pub mod outbox;
 pub mod scans;
 pub mod sellers;
 pub mod stamps;

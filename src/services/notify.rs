@@ -1,6 +1,8 @@
 //! Reminders that run from `ocop notify`, daily or as often as an operator
 //! likes: each certificate gets one mail 60 days before it expires and one
-//! 14 days before, never twice, whatever the schedule.
+//! 14 days before, never twice, whatever the schedule. The mails are queued
+//! in the outbox together with the mark; `ocop notify` then makes one
+//! delivery pass itself, so a cron job alone still delivers.
 
 use chrono::NaiveDate;
 
@@ -8,8 +10,8 @@ use crate::config::Settings;
 use crate::db::DbConn;
 use crate::db::models::{Certificate, Product, Seller, User, now};
 use crate::error::AppError;
-use crate::mail::Mailer;
 use crate::services::accounts::bilingual_mail;
+use crate::services::outbox::{self, About};
 
 /// The reminder thresholds, in days before expiry.
 pub const THRESHOLDS: [i64; 2] = [60, 14];
@@ -19,9 +21,9 @@ pub const THRESHOLDS: [i64; 2] = [60, 14];
 pub struct NotifyReport {
     /// Certificates within 60 days of expiry.
     pub checked: usize,
-    /// Reminders sent (one per certificate and threshold).
+    /// Reminders due (one per certificate and threshold).
     pub reminders: usize,
-    /// Mails sent (a reminder goes to every member and the onboarding staff).
+    /// Mails queued (a reminder goes to every member and the onboarding staff).
     pub mails: usize,
 }
 
@@ -58,13 +60,12 @@ fn recipients(conn: &mut DbConn, seller: &Seller) -> Result<Vec<(String, String)
     Ok(to)
 }
 
-/// Sends the due expiry reminders as of `today`. Each reminder is marked
-/// and mailed in one transaction: a failed mail leaves it unmarked for the
-/// next run, and a concurrent run cannot mark it a second time.
+/// Queues the due expiry reminders as of `today`. Each reminder is marked
+/// and its mails queued in one transaction: a concurrent run cannot mark it
+/// a second time, and a mark never exists without its mails.
 pub fn certificate_expiry(
     conn: &mut DbConn,
     settings: &Settings,
-    mailer: &Mailer,
     today: NaiveDate,
 ) -> Result<NotifyReport, AppError> {
     let until = today + chrono::Duration::days(60);
@@ -116,7 +117,15 @@ pub fn certificate_expiry(
                             .replace("{link}", &link),
                     )
                 });
-                mailer.send(&mail).map_err(AppError::internal)?;
+                outbox::enqueue(
+                    conn,
+                    &mail,
+                    About {
+                        kind: outbox::KIND_CERTIFICATE_EXPIRY,
+                        seller_id: Some(seller.id),
+                        account_link_id: None,
+                    },
+                )?;
             }
             Ok(Some(to.len()))
         })?;

@@ -18,8 +18,8 @@ use crate::domain::{
     TaxCode, text,
 };
 use crate::error::AppError;
-use crate::mail::Mailer;
 use crate::services::accounts::{INVITATION_HOURS, bilingual_mail, link_token};
+use crate::services::outbox::{self, About, Outbox};
 use crate::services::{Actor, audit, optional, visible_seller};
 
 /// Field lengths, also documented in the OpenAPI schema.
@@ -343,18 +343,23 @@ pub struct SellerDetail {
     pub seller: Seller,
     pub members: Vec<User>,
     pub invitations: Vec<AccountLink>,
+    /// The mail of each invitation (by link id): pending, sent or failed.
+    pub invitation_mails: Vec<(i64, outbox::MailState)>,
     pub history: Vec<AuditEntry>,
 }
 
 pub fn detail(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<SellerDetail, AppError> {
     let seller = visible_seller(conn, actor, id)?;
+    let invitations = if actor.is_staff_or_admin() {
+        AccountLink::invitations_of(conn, id)?
+    } else {
+        Vec::new()
+    };
+    let ids: Vec<i64> = invitations.iter().map(|l| l.id).collect();
     Ok(SellerDetail {
         members: User::members_of(conn, id)?,
-        invitations: if actor.is_staff_or_admin() {
-            AccountLink::invitations_of(conn, id)?
-        } else {
-            Vec::new()
-        },
+        invitation_mails: outbox::states_of_links(conn, &ids)?,
+        invitations,
         history: AuditEntry::for_seller(conn, id, 50)?,
         seller,
     })
@@ -371,12 +376,14 @@ pub struct InviteInput {
 }
 
 /// Staff invite a member: a one-time link valid for 72 hours is mailed in
-/// Vietnamese and English. The link is stored only once the mail went out.
+/// Vietnamese and English. The link and its mail are written together and
+/// the mail leaves through the outbox: the answer never waits for a mail
+/// server, and the seller page shows whether the mail went out.
 pub fn invite(
     conn: &mut DbConn,
     keys: &TokenKeys,
     settings: &Settings,
-    mailer: &Mailer,
+    outbox: &Outbox,
     actor: &Actor,
     seller_id: i64,
     input: &InviteInput,
@@ -412,10 +419,7 @@ pub fn invite(
                 .replace("{link}", &url),
         )
     });
-    // Sent before anything is written, so a mail server that fails leaves no
-    // dangling invitation, and no database lock is held while SMTP talks.
-    mailer.send(&mail).map_err(AppError::internal)?;
-    conn.transaction(|conn| {
+    let link = conn.transaction(|conn| -> Result<AccountLink, AppError> {
         let link = AccountLink::insert(
             conn,
             &NewAccountLink {
@@ -439,8 +443,19 @@ pub fn invite(
             Some(link.id),
             serde_json::json!({ "email": email.as_str(), "name": name }),
         )?;
+        outbox::enqueue(
+            conn,
+            &mail,
+            About {
+                kind: outbox::KIND_INVITATION,
+                seller_id: Some(seller.id),
+                account_link_id: Some(link.id),
+            },
+        )?;
         Ok(link)
-    })
+    })?;
+    outbox.wake();
+    Ok(link)
 }
 
 #[cfg(test)]

@@ -198,7 +198,8 @@ async fn forgotten_password_is_reset_through_a_one_time_link() {
         )
         .await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    assert!(app.mail.last_to("ai@example.vn").is_none());
+    app.mail_flush().await;
+    assert!(!app.mail.all().iter().any(|m| m.to == "ai@example.vn"));
 
     let mail = app.mail.last_to(&seller.email).expect("reset mail");
     assert!(
@@ -271,5 +272,191 @@ async fn reset_mails_are_limited_per_address() {
         )
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    app.mail_flush().await;
     assert_eq!(app.mail.all().len(), 3);
+}
+
+/// The reset links mailed to `to` so far, oldest first, as paths.
+async fn reset_links(app: &TestApp, to: &str) -> Vec<String> {
+    app.mail_flush().await;
+    app.mail
+        .all()
+        .iter()
+        .filter(|m| m.to == to)
+        .filter_map(|m| {
+            let start = m.body.find("http://ocop.test/password/reset/")?;
+            let rest = &m.body[start + "http://ocop.test".len()..];
+            rest.split_whitespace().next().map(str::to_owned)
+        })
+        .collect()
+}
+
+async fn confirm_reset(app: &TestApp, path: &str, password: &str) -> StatusCode {
+    let token = path.trim_start_matches("/password/reset/");
+    app.post_json(
+        "/api/v1/auth/password-reset/confirm",
+        None,
+        json!({ "token": token, "password": password }),
+    )
+    .await
+    .0
+}
+
+async fn ask_reset(app: &TestApp, email: &str) -> StatusCode {
+    app.post_json(
+        "/api/v1/auth/password-reset",
+        None,
+        json!({ "email": email }),
+    )
+    .await
+    .0
+}
+
+#[actix_web::test]
+async fn issuing_or_using_a_reset_link_ends_every_older_one() {
+    let app = TestApp::spawn().await;
+    let d = app.demo().await;
+    let email = d.sellers[1].email.clone();
+
+    assert_eq!(ask_reset(&app, &email).await, StatusCode::ACCEPTED);
+    assert_eq!(ask_reset(&app, &email).await, StatusCode::ACCEPTED);
+    let links = reset_links(&app, &email).await;
+    assert_eq!(links.len(), 2, "{links:?}");
+    // The newer link ended the older one.
+    assert_eq!(
+        confirm_reset(&app, &links[0], "mat khau cua lien ket cu").await,
+        StatusCode::GONE
+    );
+    assert_eq!(
+        confirm_reset(&app, &links[1], "mat khau cua lien ket moi").await,
+        StatusCode::NO_CONTENT
+    );
+    app.login(&email, "mat khau cua lien ket moi").await;
+
+    // A link issued before a password change dies with the change.
+    assert_eq!(ask_reset(&app, &email).await, StatusCode::ACCEPTED);
+    let links = reset_links(&app, &email).await;
+    assert_eq!(links.len(), 3, "{links:?}");
+    let token = app.login(&email, "mat khau cua lien ket moi").await;
+    let (status, body) = app
+        .post_json(
+            "/api/v1/auth/password",
+            Some(&token),
+            json!({
+                "current_password": "mat khau cua lien ket moi",
+                "new_password": "mat khau doi trong trang"
+            }),
+        )
+        .await;
+    assert!(status.is_success(), "{status}: {body}");
+    assert_eq!(
+        confirm_reset(&app, &links[2], "ke lay link cu mail").await,
+        StatusCode::GONE
+    );
+    app.login(&email, "mat khau doi trong trang").await;
+}
+
+#[actix_web::test]
+async fn reset_mails_are_limited_per_account_from_any_number_of_addresses() {
+    let app = TestApp::spawn_with(|s| {
+        s.trust_proxy = true;
+        s.trusted_proxies = ocop::domain::net::loopback();
+    })
+    .await;
+    let d = app.demo().await;
+    for i in 0..12 {
+        // Our proxy (the test client on loopback) appends the address it saw.
+        let mut res = app
+            .client()
+            .post(app.url("/api/v1/auth/password-reset"))
+            .insert_header(("X-Forwarded-For", format!("198.51.100.{i}")))
+            .send_json(&json!({ "email": d.staff.email }))
+            .await
+            .expect("request");
+        assert_eq!(res.status(), StatusCode::ACCEPTED, "request {i}");
+        assert!(res.body().await.expect("body").is_empty());
+    }
+    assert_eq!(reset_links(&app, &d.staff.email).await.len(), 3);
+}
+
+#[actix_web::test]
+async fn the_client_cannot_pick_its_address_behind_a_trusted_proxy() {
+    let app = TestApp::spawn_with(|s| {
+        s.trust_proxy = true;
+        s.trusted_proxies = ocop::domain::net::loopback();
+    })
+    .await;
+    // Each request claims another first hop; the proxy's hop is the same.
+    let mut statuses = Vec::new();
+    for i in 0..4 {
+        let res = app
+            .client()
+            .post(app.url("/api/v1/auth/password-reset"))
+            .insert_header(("X-Forwarded-For", format!("6.6.6.{i}, 198.51.100.7")))
+            .send_json(&json!({ "email": format!("ai{i}@example.vn") }))
+            .await
+            .expect("request");
+        statuses.push(res.status().as_u16());
+    }
+    assert_eq!(statuses, [202, 202, 202, 429]);
+}
+
+/// Fires `n` wrong passwords at one account at once, spread over `bases`
+/// (instances on one database); returns how many were checked (401) and
+/// refused unchecked (429).
+async fn parallel_wrong_logins(
+    app: &TestApp,
+    bases: &[String],
+    email: &str,
+    n: usize,
+) -> (usize, usize) {
+    let client = app.client();
+    let requests = (0..n).map(|i| {
+        let url = format!("{}/api/v1/auth/login", bases[i % bases.len()]);
+        let req = client.post(url);
+        async move {
+            req.send_json(&json!({ "email": email, "password": format!("sai-mat-khau-{i}") }))
+                .await
+                .expect("request")
+                .status()
+        }
+    });
+    let statuses = futures_util::future::join_all(requests).await;
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(checked + refused, n, "{statuses:?}");
+    (checked, refused)
+}
+
+#[actix_web::test]
+async fn forty_parallel_guesses_get_no_more_than_five_checked() {
+    let app = TestApp::spawn().await;
+    let d = app.demo().await;
+    let (checked, refused) =
+        parallel_wrong_logins(&app, std::slice::from_ref(&app.address), &d.staff.email, 40).await;
+    assert_eq!(checked, 5, "{checked} checked, {refused} refused");
+}
+
+#[actix_web::test]
+async fn forty_parallel_guesses_across_two_instances_get_no_more_than_five_checked() {
+    let app = TestApp::spawn().await;
+    let d = app.demo().await;
+    let bases = [app.address.clone(), app.second_instance()];
+    let (checked, refused) = parallel_wrong_logins(&app, &bases, &d.staff.email, 40).await;
+    assert_eq!(checked, 5, "{checked} checked, {refused} refused");
+    // The right password waits too, on either instance.
+    let (status, _) = app
+        .post_json(
+            "/api/v1/auth/login",
+            None,
+            json!({ "email": d.staff.email, "password": d.staff.password }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }

@@ -755,21 +755,22 @@ async fn expiry_reminders_go_out_once_per_threshold() {
         )
         .await;
     assert_eq!(cert["valid_until"], "2027-01-10");
-    let (mailer, sent) = ocop::mail::Mailer::memory("OCOP <no-reply@ocop.test>").expect("mailer");
+    // The reminders are queued; the app's outbox worker delivers them.
     let settings = app.settings.clone();
     let run = move |day: &str| {
-        let (settings, mailer) = (settings.clone(), mailer.clone());
+        let settings = settings.clone();
         let today = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").expect("date");
         move |conn: &mut ocop::db::DbConn| {
-            ocop::services::notify::certificate_expiry(conn, &settings, &mailer, today)
-                .expect("notify")
+            ocop::services::notify::certificate_expiry(conn, &settings, today).expect("notify")
         }
     };
+    let sent = &app.mail;
     // 70 days before: nothing is due.
     assert_eq!(app.db(run("2026-11-01")).await.reminders, 0);
     // 55 days before: the 60-day reminder, to the member and the staff.
     let first = app.db(run("2026-11-16")).await;
     assert_eq!((first.reminders, first.mails), (1, 2));
+    app.mail_flush().await;
     let to: Vec<String> = sent.all().iter().map(|m| m.to.clone()).collect();
     assert!(
         to.contains(&s.d.sellers[0].email) && to.contains(&s.d.staff.email),
@@ -792,6 +793,7 @@ async fn expiry_reminders_go_out_once_per_threshold() {
     assert_eq!((second.reminders, second.mails), (1, 2));
     assert_eq!(app.db(run("2026-12-29")).await.reminders, 0);
     assert_eq!(app.db(run("2027-01-10")).await.reminders, 0);
+    app.mail_flush().await;
     assert_eq!(sent.all().len(), 4);
 }
 

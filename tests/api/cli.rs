@@ -430,19 +430,19 @@ fn notify_mails_each_expiry_reminder_once() {
     let first = run(&env, &["notify", "--today", "2026-10-20"], None);
     assert_ok(&first, "notify at 46 days");
     assert!(
-        stdout(&first).contains("1 reminders sent in 2 mails"),
+        stdout(&first).contains("1 reminders queued in 2 mails; outbox: 2 sent"),
         "{}",
         stdout(&first)
     );
     let again = run(&env, &["notify", "--today", "2026-10-21"], None);
     assert!(
-        stdout(&again).contains("0 reminders sent"),
+        stdout(&again).contains("0 reminders queued"),
         "{}",
         stdout(&again)
     );
     let late = run(&env, &["notify", "--today", "2026-11-25"], None);
     assert!(
-        stdout(&late).contains("1 reminders sent"),
+        stdout(&late).contains("1 reminders queued"),
         "{}",
         stdout(&late)
     );
@@ -671,10 +671,17 @@ fn served_app_writes_invitations_to_the_outbox_without_smtp() {
     );
     assert_eq!(status, 201, "{body}\n{}", server.log_text());
 
-    let files: Vec<PathBuf> = std::fs::read_dir(&outbox)
-        .unwrap_or_else(|e| panic!("outbox {} missing: {e}", outbox.display()))
-        .map(|e| e.expect("outbox entry").path())
-        .collect();
+    // The outbox worker writes the file just after the answer.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let files: Vec<PathBuf> = loop {
+        let files: Vec<PathBuf> = std::fs::read_dir(&outbox)
+            .map(|d| d.map(|e| e.expect("outbox entry").path()).collect())
+            .unwrap_or_default();
+        if !files.is_empty() || std::time::Instant::now() > deadline {
+            break files;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
     assert_eq!(files.len(), 1, "outbox: {files:?}");
     assert_eq!(
         files[0].extension().and_then(|e| e.to_str()),

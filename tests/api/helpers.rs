@@ -19,7 +19,11 @@ pub struct TestApp {
     pub address: String,
     /// The scan queue: `flush()` waits until served scans are stored.
     pub scans: ocop::services::scans::ScanRecorder,
+    /// Mails "sent" by the outbox worker. `last_to` waits for a mail to
+    /// arrive; call `mail_flush()` before reading `all()`.
     pub mail: MemoryBox,
+    /// The outbox sender: `mail_flush()` waits until due mails are tried.
+    pub outbox: ocop::services::outbox::Outbox,
     pub pool: Pool,
     pub settings: Settings,
     _dir: tempfile::TempDir,
@@ -88,6 +92,9 @@ pub fn test_settings(dir: &std::path::Path, database_url: Option<String>) -> Set
         db_pool_size: 4,
         session_hours: 12,
         trust_proxy: false,
+        trusted_proxies: None,
+        smtp_timeout: 20,
+        mail_retry: 60,
         copy_scan_limit: 20,
         copy_networks: 3,
     })
@@ -151,12 +158,19 @@ impl Drop for PgDatabase {
 impl TestApp {
     /// Starts the service with a fresh database.
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// Starts the service with settings changed by `adjust`.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let (database_url, pg) = test_database();
-        let settings = test_settings(dir.path(), database_url);
+        let mut settings = test_settings(dir.path(), database_url);
+        adjust(&mut settings);
         let (mailer, mail) = Mailer::memory(&settings.mail_from).expect("memory mailer");
         let app = Application::build(settings.clone(), mailer).expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let outbox = app.outbox();
         let (server, scans) = app.into_parts();
         actix_web::rt::spawn(server);
         let pool = ocop::startup::prepare_database(&settings).expect("pool");
@@ -164,6 +178,7 @@ impl TestApp {
             address,
             scans,
             mail,
+            outbox,
             pool,
             settings,
             _dir: dir,
@@ -292,6 +307,31 @@ impl TestApp {
         })
         .await
         .expect("join")
+    }
+
+    /// Waits until the outbox worker has tried every mail due now: after it,
+    /// `mail.all()` holds every mail the requests so far queued.
+    pub async fn mail_flush(&self) {
+        let outbox = self.outbox.clone();
+        actix_web::rt::task::spawn_blocking(move || outbox.flush())
+            .await
+            .expect("join");
+    }
+
+    /// A second instance of the service on the same database (as behind a
+    /// load balancer); returns its base URL. It runs until the test ends.
+    pub fn second_instance(&self) -> String {
+        let (mailer, _) = Mailer::memory(&self.settings.mail_from).expect("memory mailer");
+        let app = Application::build(self.settings.clone(), mailer).expect("build second app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        actix_web::rt::spawn(app.into_parts().0);
+        address
+    }
+
+    /// The outbox rows, oldest first.
+    pub async fn outbox_rows(&self) -> Vec<ocop::db::models::OutboxRow> {
+        self.db(|conn| ocop::db::models::OutboxRow::all(conn).expect("outbox rows"))
+            .await
     }
 
     /// The invitation or reset link in the newest mail to `to`, as a path.

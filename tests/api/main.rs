@@ -14,6 +14,7 @@ mod hostile;
 mod imports;
 mod meta;
 mod onboarding;
+mod outbox;
 mod pages;
 mod product_pages;
 mod robustness;

@@ -107,6 +107,7 @@ async fn a_seller_member_may_not_onboard_sellers_or_invite_members() {
 
     let (_, list) = app.get_json("/api/v1/sellers", Some(&admin)).await;
     assert_eq!(list["total"], before, "no seller may be written");
+    app.mail_flush().await;
     assert!(app.mail.all().is_empty(), "no invitation may be sent");
 }
 

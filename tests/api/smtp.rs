@@ -1,6 +1,7 @@
-//! Real SMTP: the service configured with `smtp://` delivers invitations to
-//! a minimal SMTP sink running inside the test, exactly as lettre speaks to
-//! a real server. Also holds the MIME helpers the CLI outbox test reuses.
+//! Real SMTP: the service configured with `smtp://` delivers invitations and
+//! reset mails through its outbox to a minimal SMTP sink running inside the
+//! test, exactly as lettre speaks to a real server; a server that refuses
+//! or never answers delays no request. Also holds the MIME helpers the CLI outbox test reuses.
 //!
 //! These tests always use SQLite (database `None`), even when
 //! `OCOP_TEST_DATABASE_URL` is set: mail delivery does not depend on the
@@ -9,11 +10,12 @@
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use awc::http::StatusCode;
 use serde_json::{Value, json};
 
+use ocop::db::models::OutboxRow;
 use ocop::mail::Mailer;
 use ocop::services::demo::DemoLogins;
 use ocop::startup::{Application, prepare_database};
@@ -287,23 +289,32 @@ pub fn decode_words(value: &str) -> String {
 struct SmtpApp {
     address: String,
     demo: DemoLogins,
+    pool: ocop::db::Pool,
     _dir: tempfile::TempDir,
 }
 
 impl SmtpApp {
     async fn spawn(smtp_url: String) -> SmtpApp {
+        SmtpApp::spawn_with(smtp_url, 20, 60).await
+    }
+
+    /// With an SMTP timeout and a first retry delay, in seconds.
+    async fn spawn_with(smtp_url: String, timeout: u64, retry: u64) -> SmtpApp {
         let dir = tempfile::tempdir().expect("temp dir");
         // SQLite on purpose, see the module comment.
         let mut settings = test_settings(dir.path(), None);
         settings.smtp_url = Some(smtp_url);
+        settings.smtp_timeout_secs = timeout;
+        settings.mail_retry_secs = retry;
         let mailer = Mailer::from_settings(&settings).expect("SMTP mailer");
         assert!(
             matches!(mailer, Mailer::Smtp(..)),
             "smtp_url set but the mailer is not SMTP"
         );
         let pool = prepare_database(&settings).expect("pool");
+        let seed_pool = pool.clone();
         let demo = actix_web::rt::task::spawn_blocking(move || {
-            let mut conn = pool.get().expect("conn");
+            let mut conn = seed_pool.get().expect("conn");
             ocop::services::demo::seed(&mut conn).expect("demo")
         })
         .await
@@ -314,7 +325,39 @@ impl SmtpApp {
         SmtpApp {
             address,
             demo,
+            pool,
             _dir: dir,
+        }
+    }
+
+    /// The outbox rows to `to`, oldest first.
+    async fn outbox_to(&self, to: &str) -> Vec<OutboxRow> {
+        let pool = self.pool.clone();
+        let to = to.to_owned();
+        actix_web::rt::task::spawn_blocking(move || {
+            let mut conn = pool.get().expect("conn");
+            OutboxRow::all(&mut conn)
+                .expect("outbox rows")
+                .into_iter()
+                .filter(|r| r.recipient == to)
+                .collect()
+        })
+        .await
+        .expect("join")
+    }
+
+    /// Waits (up to `secs`) until the newest outbox row to `to` satisfies `done`.
+    async fn wait_row(&self, to: &str, secs: u64, done: impl Fn(&OutboxRow) -> bool) -> OutboxRow {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let row = self.outbox_to(to).await.pop();
+            match row {
+                Some(r) if done(&r) => return r,
+                r if Instant::now() > deadline => {
+                    panic!("outbox row to {to} never got there: {r:#?}")
+                }
+                _ => actix_web::rt::time::sleep(Duration::from_millis(100)).await,
+            }
         }
     }
 
@@ -379,7 +422,11 @@ async fn invitation_is_delivered_over_smtp() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["mail"]["status"], "pending", "{body}");
 
+    // The outbox worker delivers just after the answer.
+    app.wait_row("moi@example.vn", 10, |r| r.status == "sent")
+        .await;
     let messages = sink.messages();
     assert_eq!(messages.len(), 1, "{messages:#?}");
     let message = &messages[0];
@@ -438,7 +485,7 @@ async fn invitation_is_delivered_over_smtp() {
 }
 
 #[actix_web::test]
-async fn unreachable_smtp_server_fails_the_invitation_and_keeps_no_link() {
+async fn unreachable_smtp_server_leaves_the_invitation_mail_pending_and_shown() {
     let port = {
         let probe = TcpListener::bind("127.0.0.1:0").expect("probe port");
         probe.local_addr().expect("probe addr").port()
@@ -447,6 +494,7 @@ async fn unreachable_smtp_server_fails_the_invitation_and_keeps_no_link() {
     let token = app.staff_token().await;
     let seller_id = app.demo.sellers[0].id;
 
+    let started = Instant::now();
     let (status, body) = app
         .send(
             "POST",
@@ -455,11 +503,19 @@ async fn unreachable_smtp_server_fails_the_invitation_and_keeps_no_link() {
             Some(json!({ "email": "moi@example.vn", "name": "Người Mới" })),
         )
         .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
     assert!(
-        status.is_server_error(),
-        "expected a server error, got {status}: {body}"
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
     );
 
+    // The refused connection is retried later; staff see why meanwhile.
+    let row = app
+        .wait_row("moi@example.vn", 10, |r| r.last_error.is_some())
+        .await;
+    assert_eq!(row.status, "pending", "{row:#?}");
+    assert!(row.attempts >= 1, "{row:#?}");
     let (status, detail) = app
         .send(
             "GET",
@@ -470,8 +526,120 @@ async fn unreachable_smtp_server_fails_the_invitation_and_keeps_no_link() {
         .await;
     assert_eq!(status, StatusCode::OK, "{detail}");
     let invitations = detail["invitations"].as_array().expect("invitations array");
+    assert_eq!(invitations.len(), 1, "{detail}");
+    let mail = &invitations[0]["mail"];
+    assert_eq!(mail["status"], "pending", "{detail}");
+    assert!(mail["attempts"].as_i64().unwrap_or(0) >= 1, "{detail}");
     assert!(
-        invitations.is_empty(),
-        "a mail that was never sent left an invitation: {detail}"
+        mail["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{detail}"
+    );
+}
+
+/// A mail server that accepts connections and says nothing, until told to
+/// answer: then it is the sink.
+struct SilentSmtp {
+    port: u16,
+    answer: Arc<std::sync::atomic::AtomicBool>,
+    messages: Arc<Mutex<Vec<Received>>>,
+}
+
+impl SilentSmtp {
+    fn start() -> SilentSmtp {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind silent SMTP");
+        let port = listener.local_addr().expect("addr").port();
+        let answer = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let messages: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let (flag, store) = (answer.clone(), messages.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (flag, store) = (flag.clone(), store.clone());
+                std::thread::spawn(move || {
+                    if flag.load(std::sync::atomic::Ordering::SeqCst) {
+                        let _ = smtp_session(stream, &store);
+                    } else {
+                        // Hold the connection open, silent, then drop it.
+                        std::thread::sleep(Duration::from_secs(30));
+                        drop(stream);
+                    }
+                });
+            }
+        });
+        SilentSmtp {
+            port,
+            answer,
+            messages,
+        }
+    }
+}
+
+#[actix_web::test]
+async fn a_silent_mail_server_delays_no_request_and_reveals_no_account() {
+    let smtp = SilentSmtp::start();
+    let app = SmtpApp::spawn_with(format!("smtp://127.0.0.1:{}", smtp.port), 2, 1).await;
+    let known = app.demo.sellers[0].email.clone();
+
+    let started = Instant::now();
+    let (known_status, known_body) = app
+        .send(
+            "POST",
+            "/api/v1/auth/password-reset",
+            None,
+            Some(json!({ "email": known })),
+        )
+        .await;
+    let known_time = started.elapsed();
+    let started = Instant::now();
+    let (unknown_status, unknown_body) = app
+        .send(
+            "POST",
+            "/api/v1/auth/password-reset",
+            None,
+            Some(json!({ "email": "khong-co@example.vn" })),
+        )
+        .await;
+    let unknown_time = started.elapsed();
+    assert_eq!(known_status, StatusCode::ACCEPTED, "{known_body}");
+    assert_eq!(unknown_status, known_status);
+    assert_eq!(unknown_body, known_body, "the same body either way");
+    assert!(
+        known_time < Duration::from_millis(800),
+        "known: {known_time:?}"
+    );
+    assert!(
+        unknown_time < Duration::from_millis(800),
+        "unknown: {unknown_time:?}"
+    );
+
+    // The worker is stuck talking to the silent server; requests are not.
+    let row = app.wait_row(&known, 5, |r| r.attempts > 0).await;
+    assert_eq!(row.status, "pending", "{row:#?}");
+    let started = Instant::now();
+    let (status, health) = app.send("GET", "/healthz", None, None).await;
+    assert_eq!(status, StatusCode::OK, "{health}");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // The attempt times out and stays pending for a retry.
+    let row = app.wait_row(&known, 15, |r| r.last_error.is_some()).await;
+    assert_eq!(row.status, "pending", "{row:#?}");
+    assert!(row.attempts >= 1, "{row:#?}");
+    assert!(app.outbox_to("khong-co@example.vn").await.is_empty());
+
+    // Once the server answers, a retry delivers it.
+    smtp.answer.store(true, std::sync::atomic::Ordering::SeqCst);
+    let row = app.wait_row(&known, 30, |r| r.status == "sent").await;
+    assert!(row.attempts >= 2, "{row:#?}");
+    let messages = smtp.messages.lock().expect("messages").clone();
+    assert_eq!(messages.len(), 1, "{messages:#?}");
+    assert_eq!(messages[0].to, std::slice::from_ref(&known));
+    let mail = ParsedMail::parse(&messages[0].data);
+    assert!(
+        mail.body.contains("http://ocop.test/password/reset/"),
+        "{}",
+        mail.body
     );
 }

@@ -295,6 +295,7 @@ async fn every_outcome_is_shown() {
     // ...mailed at most once a day.
     outcome(app, &copied).await;
     app.scans.flush();
+    app.mail_flush().await;
     let alerts = app
         .mail
         .all()

@@ -39,6 +39,7 @@ async fn seller_a_is_refused_on_seller_b_and_nothing_changes() {
     let (status, body) = app.get_json(&path_b, Some(&staff)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["seller"]["legal_name"], "Hộ kinh doanh Phạm Thị Lan");
+    app.mail_flush().await;
     assert!(app.mail.all().is_empty());
 
     // A's own org is visible, and the list holds only it.

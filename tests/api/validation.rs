@@ -707,6 +707,7 @@ async fn staff_inviting_a_member_sees_a_bad_email_and_a_missing_name_named() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_reason(&body, "email", &Reason::InvalidEmail);
     assert_reason(&body, "name", &Reason::Required);
+    d.app.mail_flush().await;
     assert!(d.app.mail.all().is_empty(), "no mail may be sent");
 }
 
@@ -732,6 +733,7 @@ async fn staff_cannot_invite_an_email_that_already_has_an_account() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{email}: {body}");
         assert_reason(&body, "email", &Reason::Taken);
     }
+    d.app.mail_flush().await;
     assert!(d.app.mail.all().is_empty(), "no mail may be sent");
 }
 

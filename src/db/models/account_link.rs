@@ -74,6 +74,23 @@ impl AccountLink {
         Ok(n == 1)
     }
 
+    /// Ends every unused password-reset link of a user (a newer link was
+    /// issued, one was used, or the password changed).
+    pub fn end_password_resets(
+        conn: &mut DbConn,
+        user_id: i64,
+        at: NaiveDateTime,
+    ) -> QueryResult<usize> {
+        diesel::update(
+            account_links::table
+                .filter(account_links::purpose.eq(PURPOSE_PASSWORD_RESET))
+                .filter(account_links::user_id.eq(user_id))
+                .filter(account_links::used_at.is_null()),
+        )
+        .set(account_links::used_at.eq(at))
+        .execute(conn)
+    }
+
     /// Invitations of one seller org, newest first.
     pub fn invitations_of(conn: &mut DbConn, seller_id: i64) -> QueryResult<Vec<AccountLink>> {
         account_links::table

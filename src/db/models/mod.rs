@@ -5,6 +5,7 @@ pub mod audit;
 pub mod export;
 pub mod login_failure;
 pub mod lot;
+pub mod outbox;
 pub mod post_office;
 pub mod product;
 pub mod scan_stats;
@@ -16,6 +17,7 @@ pub use account_link::{AccountLink, NewAccountLink};
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use export::{Export, ExportScope, NewExport};
 pub use lot::{Lot, LotChanges, NewTraceEvent, TraceEvent};
+pub use outbox::{NewOutboxRow, OutboxRow};
 pub use post_office::{NewPostOffice, PostOffice};
 pub use product::{
     CatalogFilter, Certificate, NewCertificate, Photo, Product, ProductChanges, current_certificate,

@@ -1,0 +1,2 @@
+DROP INDEX account_links_user_purpose;
+DROP TABLE outbox;
