@@ -433,3 +433,28 @@ impl From<askama::Error> for AppError {
         AppError::Internal(format!("template: {e}"))
     }
 }
+
+#[cfg(test)]
+mod disk_full_tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_507_and_says_so_in_both_languages() {
+        let e = AppError::io("writing a photo", std::io::Error::from_raw_os_error(28));
+        assert_eq!(e.status(), StatusCode::INSUFFICIENT_STORAGE);
+        assert!(e.message(Lang::Vi).contains("hết dung lượng"));
+        assert!(e.message(Lang::En).contains("out of storage"));
+        let other = AppError::io("writing a photo", std::io::Error::from_raw_os_error(13));
+        assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let busy = AppError::Unavailable {
+            retry_after: 10,
+            cause: "buffer full".into(),
+        };
+        let res = busy.error_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            res.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()),
+            Some("10")
+        );
+    }
+}
