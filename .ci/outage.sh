@@ -7,8 +7,8 @@
 #       port 55432, data under a temp dir; the machine's cluster on 5432 is
 #       never touched). Scans under load while PostgreSQL is stopped for N
 #       seconds and started again; then SIGTERM: stored scans (rows plus the
-#       per-day count of forged codes) = 200 answers the client counted, and
-#       no "lost" in the log. Then a stop while PostgreSQL is down: the
+#       per-day count of forged codes) = 200 answers the client counted, no
+#       500 (a scan that cannot be read answers 503), no "lost" in the log. Then a stop while PostgreSQL is down: the
 #       forged-code scans answered meanwhile go to pending-scans.jsonl, are
 #       stored at the next start, and the file is removed.
 #   (b) SQLite in a 64 MiB tmpfs data dir, filled up with a file: scans and
@@ -198,6 +198,8 @@ STORED_A=$((ROWS_A + FORGED_A))
 echo "   answers: $(cat "$WORK/load-a.json")"
 echo "   served (200) $OK_A; stored $STORED_A ($ROWS_A rows + $FORGED_A forged); /readyz while down: $READY_DOWN, /healthz: $HEALTH_DOWN"
 check "stored = served" "$([[ $STORED_A -ge $OK_A && $STORED_A -le $((OK_A + ERR_A)) ]]; echo $?)"
+ERRORS_500=$(jget 'd["status"].get("500", 0)' <"$WORK/load-a.json")
+check "no 500 during the outage ($ERRORS_500): 200, or 503 with Retry-After" "$([[ $ERRORS_500 == 0 ]]; echo $?)"
 check "/readyz 503 and /healthz 200 while PostgreSQL is down" "$([[ $READY_DOWN == 503 && $HEALTH_DOWN == 200 ]]; echo $?)"
 LOST=$(grep -c "lost" "$WORK/a.log" || true)
 PANICS=$(grep -c "panicked" "$WORK/a.log" || true)

@@ -159,8 +159,8 @@ impl AppError {
     }
 
     fn add_headers(&self, builder: &mut actix_web::HttpResponseBuilder) {
-        if let AppError::TooManyRequests { retry_after } | AppError::Unavailable { retry_after, .. } =
-            self
+        if let AppError::TooManyRequests { retry_after }
+        | AppError::Unavailable { retry_after, .. } = self
         {
             builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
         }
@@ -373,6 +373,11 @@ impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         if is_disk_full_db(&e) {
             AppError::InsufficientStorage(format!("database: {e}"))
+        } else if is_connection_lost(&e) {
+            AppError::Unavailable {
+                retry_after: 5,
+                cause: format!("database connection lost: {e}"),
+            }
         } else {
             AppError::Internal(e.to_string())
         }
@@ -396,6 +401,24 @@ pub fn is_disk_full_io(e: &std::io::Error) -> bool {
         e.kind(),
         std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
     ) || matches!(e.raw_os_error(), Some(28 | 122))
+}
+
+/// The database went away under a query (a restart, a failover): the
+/// request may be retried once it is back, so it is a 503, not a 500.
+pub fn is_connection_lost(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        Error::DatabaseError(_, info) => {
+            let m = info.message();
+            m.contains("terminating connection due to administrator command")
+                || m.contains("server closed the connection unexpectedly")
+                || m.contains("no connection to the server")
+                || m.contains("the database system is shutting down")
+                || m.contains("the database system is starting up")
+        }
+        _ => false,
+    }
 }
 
 /// SQLITE_FULL ("database or disk is full"), SQLite's I/O error on a full
@@ -453,7 +476,9 @@ mod disk_full_tests {
         let res = busy.error_response();
         assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(
-            res.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()),
+            res.headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
             Some("10")
         );
     }

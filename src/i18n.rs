@@ -233,9 +233,9 @@ pub fn unavailable(lang: Lang, seconds: u64) -> String {
         Lang::Vi => format!(
             "Hệ thống đang tạm thời quá tải hoặc đang bảo trì. Vui lòng thử lại sau {seconds} giây."
         ),
-        Lang::En => format!(
-            "The service is briefly unavailable. Please try again in {seconds} seconds."
-        ),
+        Lang::En => {
+            format!("The service is briefly unavailable. Please try again in {seconds} seconds.")
+        }
     }
 }
 

@@ -454,7 +454,9 @@ impl Writer {
         let loaded = load_pending(&dir);
         if !loaded.is_empty() {
             tracing::info!(scans = loaded.len(), "storing scans left by the last stop");
-            self.shared.backlog.fetch_add(loaded.len(), Ordering::SeqCst);
+            self.shared
+                .backlog
+                .fetch_add(loaded.len(), Ordering::SeqCst);
             if !self.store_retrying(&loaded) {
                 let mut rest = loaded;
                 rest.extend(self.drain());
@@ -603,7 +605,11 @@ fn load_pending(dir: &Path) -> Vec<NewScan> {
         }
     };
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         match serde_json::from_str::<NewScan>(line) {
             Ok(s) => out.push(s),
             Err(e) => tracing::error!(cause = %e, line = i + 1, "skipping a bad pending scan"),
@@ -845,7 +851,8 @@ mod tests {
 
     #[test]
     fn devices_are_coarse_and_stable() {
-        let ua = "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36";
+        let ua =
+            "Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36";
         assert_eq!(device_of(ua), device_of(ua));
         assert!(device_of(ua).starts_with("chrome-"));
         assert_eq!(device_of(ua).len(), "chrome-".len() + 8);

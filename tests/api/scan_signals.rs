@@ -164,8 +164,7 @@ async fn previews_and_head_requests_get_the_page_uncounted() {
     let app = TestApp::spawn().await;
     let codes = stamps_of_a_lot(&app, 1).await;
     let path = format!("/s/{}", codes[0]);
-    let (status, body) =
-        request_from(&app.address, [127, 0, 0, 1], "HEAD", &path, &phone(1)).await;
+    let (status, body) = request_from(&app.address, [127, 0, 0, 1], "HEAD", &path, &phone(1)).await;
     assert_eq!(status, 200);
     assert!(body.is_empty(), "HEAD has no body");
     let mut pages = Vec::new();
@@ -178,7 +177,10 @@ async fn previews_and_head_requests_get_the_page_uncounted() {
     ] {
         let (status, body) = request_from(&app.address, [127, 0, 0, 1], "GET", &path, bot).await;
         assert_eq!(status, 200, "{bot}");
-        assert!(body.contains("Mật ong rừng Nam Xuân"), "{bot}: the page itself");
+        assert!(
+            body.contains("Mật ong rừng Nam Xuân"),
+            "{bot}: the page itself"
+        );
         pages.push(body);
     }
     let (status, _) = request_from(
@@ -191,7 +193,11 @@ async fn previews_and_head_requests_get_the_page_uncounted() {
     .await;
     assert_eq!(status, 200);
     app.scans.flush();
-    assert_eq!(counts(&app, Some(&codes[0])).await, (0, 0, 0), "nothing counted");
+    assert_eq!(
+        counts(&app, Some(&codes[0])).await,
+        (0, 0, 0),
+        "nothing counted"
+    );
     // A buyer's scan after them is the first.
     let (status, body) = request_from(&app.address, [127, 0, 0, 1], "GET", &path, &phone(1)).await;
     assert_eq!(status, 200);
@@ -207,17 +213,43 @@ async fn one_phone_scanning_often_stays_genuine_many_networks_flip_to_possible_c
     let codes = stamps_of_a_lot(&app, 2).await;
     let api = |c: &str| format!("/api/v1/scan/{c}");
     for _ in 0..205 {
-        let (status, body) =
-            request_from(&app.address, [127, 0, 0, 1], "GET", &api(&codes[0]), &phone(1)).await;
+        let (status, body) = request_from(
+            &app.address,
+            [127, 0, 0, 1],
+            "GET",
+            &api(&codes[0]),
+            &phone(1),
+        )
+        .await;
         assert_eq!(status, 200);
         assert!(body.contains("\"outcome\":\"genuine\""), "{body}");
     }
     // A second phone at the same place, and the same phone on 4G.
-    request_from(&app.address, [127, 0, 0, 1], "GET", &api(&codes[0]), &phone(2)).await;
-    request_from(&app.address, [127, 0, 9, 1], "GET", &api(&codes[0]), &phone(1)).await;
+    request_from(
+        &app.address,
+        [127, 0, 0, 1],
+        "GET",
+        &api(&codes[0]),
+        &phone(2),
+    )
+    .await;
+    request_from(
+        &app.address,
+        [127, 0, 9, 1],
+        "GET",
+        &api(&codes[0]),
+        &phone(1),
+    )
+    .await;
     app.scans.flush();
-    let (status, body) =
-        request_from(&app.address, [127, 0, 0, 1], "GET", &api(&codes[0]), &phone(1)).await;
+    let (status, body) = request_from(
+        &app.address,
+        [127, 0, 0, 1],
+        "GET",
+        &api(&codes[0]),
+        &phone(1),
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(body.contains("\"outcome\":\"genuine\""), "{body}");
 
@@ -233,12 +265,21 @@ async fn one_phone_scanning_often_stays_genuine_many_networks_flip_to_possible_c
         .await;
     }
     app.scans.flush();
-    let (_, body) =
-        request_from(&app.address, [127, 0, 20, 1], "GET", &api(&codes[1]), &phone(9)).await;
+    let (_, body) = request_from(
+        &app.address,
+        [127, 0, 20, 1],
+        "GET",
+        &api(&codes[1]),
+        &phone(9),
+    )
+    .await;
     assert!(body.contains("\"outcome\":\"possible_copy\""), "{body}");
     app.scans.flush();
     let stored = counts(&app, Some(&codes[0])).await.2;
-    assert_eq!(stored, 208, "every scan of the genuine stamp is still counted");
+    assert_eq!(
+        stored, 208,
+        "every scan of the genuine stamp is still counted"
+    );
 }
 
 /// Makes the database refuse new scan rows (reads still work), as a full
@@ -254,9 +295,7 @@ async fn refuse_scan_writes(app: &TestApp, refuse: bool) {
                  CREATE TRIGGER refuse_scans BEFORE INSERT ON scans \
                  FOR EACH STATEMENT EXECUTE FUNCTION refuse_scans();"
             }
-            (true, false) => {
-                "DROP TRIGGER refuse_scans ON scans; DROP FUNCTION refuse_scans();"
-            }
+            (true, false) => "DROP TRIGGER refuse_scans ON scans; DROP FUNCTION refuse_scans();",
             (false, true) => {
                 "CREATE TRIGGER refuse_scans BEFORE INSERT ON scans \
                  BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;"
