@@ -849,6 +849,80 @@ mod tests {
         }
     }
 
+    /// The buffer is bounded: while the database refuses writes it fills,
+    /// then refuses (the page answers 503); every scan it accepted is stored
+    /// once writes work again.
+    #[test]
+    fn a_full_buffer_refuses_and_loses_nothing_it_accepted() {
+        use diesel::connection::SimpleConnection;
+        use diesel::prelude::*;
+        let dir = tempfile::tempdir().expect("dir");
+        let settings = Settings::from_args(crate::config::ConfigArgs {
+            env: "development".into(),
+            bind: "127.0.0.1:0".into(),
+            data_dir: dir.path().to_path_buf(),
+            database_url: None,
+            public_base_url: None,
+            secret_key: Some("unit-test-secret-key-that-is-long-enough".into()),
+            smtp_url: None,
+            mail_from: "OCOP <no-reply@ocop.test>".into(),
+            workers: 1,
+            db_pool_size: 2,
+            session_hours: 12,
+            trust_proxy: false,
+            copy_scan_limit: 20,
+            copy_networks: 3,
+        })
+        .expect("settings");
+        let pool = crate::startup::prepare_database(&settings).expect("pool");
+        pool.get()
+            .expect("conn")
+            .batch_execute(
+                "CREATE TRIGGER refuse BEFORE INSERT ON forged_scan_days \
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+            )
+            .expect("trigger");
+        let (mailer, _) = Mailer::memory(&settings.mail_from).expect("mailer");
+        let (recorder, writer) = ScanRecorder::start(pool.clone(), settings, mailer);
+        let forged = |i: usize| NewScan {
+            stamp_id: None,
+            code: format!("F{i}"),
+            at: now(),
+            network: "unknown".into(),
+            agent: "none".into(),
+            lang: "vi".into(),
+            outcome: "not_genuine".into(),
+            device: "none-00000000".into(),
+        };
+        // Filled twice: the writer may take a batch into its hands after
+        // the first refusal, never more.
+        let mut accepted = 0;
+        for _ in 0..2 {
+            while recorder.record(forged(accepted)).is_ok() {
+                accepted += 1;
+                assert!(accepted <= QUEUE_CAPACITY + BATCH, "the buffer is bounded");
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        assert!(accepted >= QUEUE_CAPACITY, "{accepted}");
+        assert_eq!(recorder.status().backlog, accepted);
+        assert!(recorder.status().retrying_since.is_some());
+        assert!(recorder.record(forged(0)).is_err(), "still full");
+        pool.get()
+            .expect("conn")
+            .batch_execute("DROP TRIGGER refuse")
+            .expect("drop");
+        recorder.flush();
+        writer.stop();
+        let stored: Vec<i64> = crate::db::schema::forged_scan_days::table
+            .select(crate::db::schema::forged_scan_days::scans)
+            .load(&mut pool.get().expect("conn"))
+            .expect("count");
+        assert_eq!(stored.iter().sum::<i64>(), accepted as i64);
+        assert_eq!(recorder.status().backlog, 0);
+        assert!(recorder.status().retrying_since.is_none());
+    }
+
     #[test]
     fn devices_are_coarse_and_stable() {
         let ua =
