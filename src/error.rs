@@ -56,6 +56,14 @@ pub enum AppError {
     /// problem named by row and column. Nothing was written.
     #[error("import refused: {} problems", .0.problems_total)]
     ImportRejected(Box<ImportReport>),
+    /// The service cannot take the request now (a full buffer, the
+    /// database away); the client may retry after this many seconds.
+    #[error("unavailable: {cause}")]
+    Unavailable { retry_after: u64, cause: String },
+    /// The disk holding the database or the data dir is full; nothing was
+    /// written. The cause (which write, which path) is logged.
+    #[error("disk full: {0}")]
+    InsufficientStorage(String),
     /// Anything that is our fault; the text is logged, never sent.
     #[error("internal: {0}")]
     Internal(String),
@@ -85,6 +93,8 @@ impl AppError {
             AppError::LinkInvalid => StatusCode::GONE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -103,6 +113,8 @@ impl AppError {
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::ImportRejected(_) => "import_rejected",
+            AppError::Unavailable { .. } => "unavailable",
+            AppError::InsufficientStorage(_) => "insufficient_storage",
             AppError::Internal(_) => "internal_error",
         }
     }
@@ -122,24 +134,44 @@ impl AppError {
             AppError::TooManyRequests { retry_after } => i18n::retry_after(lang, *retry_after),
             AppError::PayloadTooLarge => t.error_too_large.to_owned(),
             AppError::ImportRejected(report) => i18n::imports::rejected(lang, report),
+            AppError::Unavailable { retry_after, .. } => i18n::unavailable(lang, *retry_after),
+            AppError::InsufficientStorage(_) => i18n::storage_full(lang).to_owned(),
             AppError::Internal(_) => t.error_internal.to_owned(),
         }
     }
 
     /// Logs a server-side failure and returns the id shown to the user.
     fn log_internal(&self) -> Option<String> {
-        if let AppError::Internal(cause) = self {
-            let id = crate::util::random_hex(4);
-            tracing::error!(error_id = %id, %cause, "request failed");
-            Some(id)
-        } else {
-            None
+        let id = crate::util::random_hex(4);
+        match self {
+            AppError::Internal(cause) => {
+                tracing::error!(error_id = %id, %cause, "request failed");
+            }
+            AppError::InsufficientStorage(cause) => {
+                tracing::error!(error_id = %id, %cause, "request failed: the disk is full");
+            }
+            AppError::Unavailable { cause, .. } => {
+                tracing::warn!(error_id = %id, %cause, "request refused: unavailable");
+            }
+            _ => return None,
         }
+        Some(id)
     }
 
     fn add_headers(&self, builder: &mut actix_web::HttpResponseBuilder) {
-        if let AppError::TooManyRequests { retry_after } = self {
+        if let AppError::TooManyRequests { retry_after }
+        | AppError::Unavailable { retry_after, .. } = self
+        {
             builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+    }
+
+    /// A file write that failed: a full disk says so, anything else is ours.
+    pub fn io(context: &str, e: std::io::Error) -> AppError {
+        if is_disk_full_io(&e) {
+            AppError::InsufficientStorage(format!("{context}: {e}"))
+        } else {
+            AppError::Internal(format!("{context}: {e}"))
         }
     }
 }
@@ -339,14 +371,72 @@ impl From<crate::db::DbError> for AppError {
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
-        AppError::Internal(e.to_string())
+        if is_disk_full_db(&e) {
+            AppError::InsufficientStorage(format!("database: {e}"))
+        } else if is_connection_lost(&e) {
+            AppError::Unavailable {
+                retry_after: 5,
+                cause: format!("database connection lost: {e}"),
+            }
+        } else {
+            AppError::Internal(e.to_string())
+        }
     }
 }
 
+/// No connection within the pool's wait: the database is away or every
+/// connection is busy. Either way the request may be retried shortly.
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(e: diesel::r2d2::PoolError) -> Self {
-        AppError::Internal(format!("database pool: {e}"))
+        AppError::Unavailable {
+            retry_after: 5,
+            cause: format!("database pool: {e}"),
+        }
     }
+}
+
+/// ENOSPC (and EDQUOT, a full quota) on a file write.
+pub fn is_disk_full_io(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    ) || matches!(e.raw_os_error(), Some(28 | 122))
+}
+
+/// The database went away under a query (a restart, a failover): the
+/// request may be retried once it is back, so it is a 503, not a 500.
+pub fn is_connection_lost(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        Error::DatabaseError(_, info) => {
+            let m = info.message();
+            m.contains("terminating connection due to administrator command")
+                || m.contains("server closed the connection unexpectedly")
+                || m.contains("no connection to the server")
+                || m.contains("the database system is shutting down")
+                || m.contains("the database system is starting up")
+        }
+        _ => false,
+    }
+}
+
+/// SQLITE_FULL ("database or disk is full"), SQLite's I/O error on a full
+/// disk, and PostgreSQL's disk_full (53100, "No space left on device").
+pub fn is_disk_full_db(e: &diesel::result::Error) -> bool {
+    use diesel::result::Error;
+    let message = match e {
+        Error::DatabaseError(_, info) => info.message().to_owned(),
+        Error::RollbackErrorOnCommit {
+            rollback_error,
+            commit_error,
+        } => return is_disk_full_db(commit_error) || is_disk_full_db(rollback_error),
+        other => other.to_string(),
+    };
+    let m = message.to_ascii_lowercase();
+    m.contains("database or disk is full")
+        || m.contains("no space left on device")
+        || m.contains("disk quota exceeded")
 }
 
 impl From<actix_web::error::BlockingError> for AppError {
@@ -364,5 +454,32 @@ impl From<FieldErrors> for AppError {
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> Self {
         AppError::Internal(format!("template: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod disk_full_tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_507_and_says_so_in_both_languages() {
+        let e = AppError::io("writing a photo", std::io::Error::from_raw_os_error(28));
+        assert_eq!(e.status(), StatusCode::INSUFFICIENT_STORAGE);
+        assert!(e.message(Lang::Vi).contains("hết dung lượng"));
+        assert!(e.message(Lang::En).contains("out of storage"));
+        let other = AppError::io("writing a photo", std::io::Error::from_raw_os_error(13));
+        assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let busy = AppError::Unavailable {
+            retry_after: 10,
+            cause: "buffer full".into(),
+        };
+        let res = busy.error_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            res.headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
+            Some("10")
+        );
     }
 }

@@ -226,6 +226,31 @@ pub fn retry_after(lang: Lang, seconds: u64) -> String {
     }
 }
 
+/// The service cannot take this request right now (a buffer is full, the
+/// database is away); try again in `seconds`.
+pub fn unavailable(lang: Lang, seconds: u64) -> String {
+    match lang {
+        Lang::Vi => format!(
+            "Hệ thống đang tạm thời quá tải hoặc đang bảo trì. Vui lòng thử lại sau {seconds} giây."
+        ),
+        Lang::En => {
+            format!("The service is briefly unavailable. Please try again in {seconds} seconds.")
+        }
+    }
+}
+
+/// The server's disk is full: nothing was saved.
+pub fn storage_full(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Vi => {
+            "Máy chủ đã hết dung lượng lưu trữ nên chưa lưu được gì. Vui lòng thử lại sau hoặc báo cho quản trị viên."
+        }
+        Lang::En => {
+            "The server has run out of storage space, so nothing was saved. Please try again later or tell the administrator."
+        }
+    }
+}
+
 /// Every fixed string of the pages and mails.
 pub struct Texts {
     pub app_name: &'static str,

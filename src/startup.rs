@@ -141,6 +141,12 @@ impl Application {
         self.port
     }
 
+    /// Stops the server from elsewhere (tests); `run_until_stopped` then
+    /// stops the scan writer as SIGTERM would.
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Runs until stopped; SIGTERM and Ctrl-C stop it gracefully, after
     /// which every queued scan is written and the mail in flight finished
     /// before returning (mails not yet sent wait in the outbox).

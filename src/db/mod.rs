@@ -27,33 +27,56 @@ impl DbConn {
     /// one that reads and then writes (a slug check, then the insert) fails
     /// at once with "database is locked" when another connection wrote in
     /// between, whatever the busy timeout.
+    ///
+    /// It also keeps the first error. SQLite ends a transaction by itself on
+    /// some failures (a full disk: "database or disk is full"); diesel's own
+    /// `transaction` then reports the failed ROLLBACK instead, and a nested
+    /// one "Cannot perform this operation outside of a transaction", which
+    /// hid the full disk from the log. Here the error of the work is
+    /// returned, the rollback's only logged; a COMMIT that finds the
+    /// transaction already gone is an error, never a silent success.
     pub fn transaction<T, E, F>(&mut self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConn) -> Result<T, E>,
         E: From<diesel::result::Error>,
     {
         use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        use diesel::result::Error;
         type Transactions = <DbConn as Connection>::TransactionManager;
-        let DbConn::Sqlite(c) = self else {
-            return Connection::transaction(self, f);
+        let sqlite_outermost = match self {
+            DbConn::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
+                .transaction_depth()?
+                .is_none(),
+            DbConn::Pg(_) => false,
         };
-        if AnsiTransactionManager::transaction_manager_status_mut(c)
-            .transaction_depth()?
-            .is_some()
-        {
-            return Connection::transaction(self, f);
-        }
-        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
-        // The rest as diesel's own `TransactionManager::transaction` does it.
-        match f(self) {
-            Ok(value) => {
-                Transactions::commit_transaction(self)?;
-                Ok(value)
+        match self {
+            DbConn::Sqlite(c) if sqlite_outermost => {
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
             }
-            Err(error) => match Transactions::rollback_transaction(self) {
-                Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
-                Err(rollback) => Err(rollback.into()),
+            _ => Transactions::begin_transaction(self)?,
+        }
+        match f(self) {
+            Ok(value) => match Transactions::commit_transaction(self) {
+                Ok(()) => Ok(value),
+                Err(Error::NotInTransaction) => Err(Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::Unknown,
+                    Box::new(
+                        "the database ended the transaction before COMMIT; nothing was written"
+                            .to_owned(),
+                    ),
+                )
+                .into()),
+                Err(e) => Err(e.into()),
             },
+            Err(error) => {
+                match Transactions::rollback_transaction(self) {
+                    Ok(()) | Err(Error::NotInTransaction) => {}
+                    Err(rollback) => {
+                        tracing::warn!(cause = %rollback, "rollback after a failed transaction failed");
+                    }
+                }
+                Err(error)
+            }
         }
     }
 }
@@ -137,8 +160,20 @@ impl ManageConnection for Manager {
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// A connection left inside a transaction, or whose transaction state
+    /// diesel lost track of, is dropped instead of going back to the pool,
+    /// where every later request on it would fail.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        let depth = match conn {
+            DbConn::Sqlite(c) => {
+                AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+            }
+            DbConn::Pg(c) => {
+                AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+            }
+        };
+        !matches!(depth, Ok(None))
     }
 }
 
@@ -216,5 +251,45 @@ pub fn violates_unique(e: &diesel::result::Error, column: &str) -> bool {
                 || info.message().contains(&format!(".{column}"))
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::AppError;
+
+    /// SQLite's page limit gives the same SQLITE_FULL as a full disk.
+    #[test]
+    fn a_full_database_names_the_full_disk_and_writes_nothing() {
+        let dir = tempfile::tempdir().expect("dir");
+        let url = DatabaseUrl::Sqlite(dir.path().join("full.db"));
+        let mut conn = Manager::connect(&url).expect("connect");
+        conn.batch_execute("CREATE TABLE t (b BLOB NOT NULL); PRAGMA max_page_count = 40;")
+            .expect("setup");
+        for nested in [false, true] {
+            let r: Result<(), AppError> = conn.transaction(|c| {
+                diesel::sql_query("INSERT INTO t VALUES (zeroblob(1000))").execute(c)?;
+                let fill = |c: &mut DbConn| -> Result<(), AppError> {
+                    for _ in 0..200 {
+                        diesel::sql_query("INSERT INTO t VALUES (zeroblob(4000))").execute(c)?;
+                    }
+                    Ok(())
+                };
+                if nested { c.transaction(fill) } else { fill(c) }
+            });
+            match r {
+                Err(AppError::InsufficientStorage(cause)) => {
+                    assert!(cause.contains("database or disk is full"), "{cause}")
+                }
+                other => panic!("nested={nested}: {other:?}"),
+            }
+            let rows: i64 = diesel::dsl::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT COUNT(*) FROM t)",
+            ))
+            .get_result(&mut conn)
+            .expect("the connection still works");
+            assert_eq!(rows, 0, "nothing half-written");
+        }
     }
 }

@@ -232,6 +232,14 @@ diesel::table! {
         agent -> Text,
         lang -> Text,
         outcome -> Text,
+        device -> Text,
+    }
+}
+
+diesel::table! {
+    forged_scan_days (day) {
+        day -> Date,
+        scans -> BigInt,
     }
 }
 
@@ -318,6 +326,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     stamp_runs,
     stamps,
     scans,
+    forged_scan_days,
     copy_alerts,
     exports,
     outbox,

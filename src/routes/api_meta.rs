@@ -1,5 +1,8 @@
 //! Health, the OpenAPI document, and the official list of places.
 
+use std::time::Duration;
+
+use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::path::{Operation, ParameterIn};
@@ -9,23 +12,65 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use crate::domain::commune;
 use crate::error::AppError;
-use crate::routes::{api_auth, api_exports, api_products, api_sellers, api_stamps, scan, with_db};
+use crate::routes::{api_auth, api_exports, api_products, api_sellers, api_stamps, scan};
 use crate::startup::AppState;
 
-/// 200 when the database answers, 503 otherwise.
+/// Liveness: 200 while the process serves requests, whatever the database
+/// does, with the scans answered but not stored yet. Readiness is `/readyz`.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let ok = with_db(&state, |conn, _| {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({
+            "status": "ok",
+            "scan_backlog": state.scans.status().backlog,
+        }))
+}
+
+/// Below this much free space in the data dir the instance is not ready:
+/// photos, exports and the database need room to grow.
+const DISK_LOW_BYTES: u64 = 16 * 1024 * 1024;
+/// How long readiness waits for a database connection.
+const READY_DB_WAIT: Duration = Duration::from_secs(2);
+
+/// Readiness: the database answers, the scan writer is not retrying, its
+/// buffer is not full and the data dir has room. 503 otherwise, with the
+/// same JSON saying which.
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let pool = state.pool.clone();
+    let database = web::block(move || {
         use diesel::connection::SimpleConnection;
-        conn.batch_execute("SELECT 1").map_err(AppError::from)
+        let mut conn = pool.get_timeout(READY_DB_WAIT).map_err(|e| e.to_string())?;
+        conn.batch_execute("SELECT 1").map_err(|e| e.to_string())
     })
-    .await;
-    match ok {
-        Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ok" })),
-        Err(e) => {
-            tracing::error!(cause = %e, "health check failed");
-            HttpResponse::ServiceUnavailable().json(serde_json::json!({ "status": "unavailable" }))
-        }
+    .await
+    .unwrap_or_else(|e| Err(e.to_string()));
+    let writer = state.scans.status();
+    let free = crate::util::free_bytes(&state.settings.data_dir).ok();
+    let disk_low = free.is_some_and(|f| f < DISK_LOW_BYTES);
+    let ready = database.is_ok()
+        && !disk_low
+        && writer.retrying_since.is_none()
+        && writer.backlog < writer.capacity;
+    if let Err(cause) = &database {
+        tracing::warn!(%cause, "readiness: database unreachable");
     }
+    let body = serde_json::json!({
+        "status": if ready { "ready" } else { "not_ready" },
+        "database": database.is_ok(),
+        "scan_backlog": writer.backlog,
+        "scan_capacity": writer.capacity,
+        "scan_writer_retrying_since": writer.retrying_since.map(|t| t.and_utc().to_rfc3339()),
+        "scan_writer_error": writer.last_error,
+        "data_dir_free_bytes": free,
+        "disk_nearly_full": disk_low,
+    });
+    let mut res = if ready {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::ServiceUnavailable()
+    };
+    res.insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body)
 }
 
 /// Unknown API paths answer JSON, not an HTML page.

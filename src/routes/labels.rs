@@ -46,22 +46,24 @@ pub async fn download(
         )?;
         let (name, content_type) = label_sheets::file_name(&job);
         let dir = st.settings.data_dir.join("tmp");
-        std::fs::create_dir_all(&dir).map_err(AppError::internal)?;
+        std::fs::create_dir_all(&dir).map_err(|e| AppError::io("creating the labels dir", e))?;
         let path = dir.join(format!("labels-{}.part", crate::util::random_hex(8)));
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create_new(true)
             .open(&path)
-            .map_err(AppError::internal)?;
+            .map_err(|e| AppError::io("creating the labels file", e))?;
         // The name is gone at once; the open handle keeps the data until read.
         let _ = std::fs::remove_file(&path);
         let mut writer = BufWriter::new(file);
         label_sheets::render(conn, &st.settings.public_base_url, &job, &mut writer)?;
-        writer.flush().map_err(AppError::internal)?;
+        writer
+            .flush()
+            .map_err(|e| AppError::io("writing labels", e))?;
         let mut file = writer
             .into_inner()
-            .map_err(|e| AppError::internal(e.error()))?;
+            .map_err(|e| AppError::io("writing labels", e.into_error()))?;
         std::io::Seek::rewind(&mut file).map_err(AppError::internal)?;
         Ok((file, name, content_type))
     })

@@ -43,6 +43,7 @@ use crate::startup::AppState;
 /// Every route of the service.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(api_meta::healthz))
+        .route("/readyz", web::get().to(api_meta::readyz))
         .route("/static/{name}", web::get().to(assets::asset))
         .route("/media/{name}", web::get().to(files::media_file))
         .route("/files/{name}", web::get().to(files::document))
@@ -141,6 +142,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::post().to(api_stamps::activate),
                 )
                 .route("/scan/{code}", web::get().to(scan::api))
+                .route("/scan/{code}", web::head().to(scan::api))
                 .configure(api_exports::configure)
                 .configure(pages_import::configure_api)
                 .default_service(web::to(api_meta::not_found)),
@@ -150,11 +152,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/sellers/{id}", web::get().to(pages_catalog::seller))
         .route("/lang/{code}", web::get().to(pages_account::switch_lang))
         .route("/s/{code}", web::get().to(scan::page))
+        .route("/s/{code}", web::head().to(scan::page))
         .route("/s/{code}/activate", web::post().to(scan::activate))
         .route("/stamps/runs/{id}/labels", web::get().to(labels::download))
         .route(
             "/01/{gtin}/10/{lot}/21/{code}",
             web::get().to(scan::digital_link),
+        )
+        .route(
+            "/01/{gtin}/10/{lot}/21/{code}",
+            web::head().to(scan::digital_link),
         )
         .route("/login", web::get().to(pages_account::login_form))
         .route("/login", web::post().to(pages_account::login))

@@ -19,14 +19,17 @@ use crate::services::stamps;
 use crate::startup::AppState;
 
 /// Looks a code up (a forged one never reaches the database) and queues
-/// the scan for recording.
+/// the scan for recording. A HEAD request or a link-preview fetcher gets the
+/// same answer without being counted. A counted scan is answered only once
+/// it is queued: with the buffer full the answer is 503, never a 200 for a
+/// scan that would not be stored.
 async fn scan(
     state: &web::Data<AppState>,
     req: &HttpRequest,
     code: &str,
     lang: Lang,
 ) -> Result<ScanResult, AppError> {
-    let result = match scans::precheck(&state.stamp_keys, code) {
+    let mut result = match scans::precheck(&state.stamp_keys, code) {
         Err(answer) => *answer,
         Ok(code) => {
             with_db(state, move |conn, st| {
@@ -35,6 +38,18 @@ async fn scan(
             .await?
         }
     };
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if req.method() == actix_web::http::Method::HEAD || scans::is_preview_agent(user_agent) {
+        if let Some(stamp) = &result.stamp {
+            result.scan_count = i64::from(stamp.scan_count);
+            result.first_scanned_at = stamp.first_scanned_at;
+        }
+        return Ok(result);
+    }
     let ip = if state.settings.trust_proxy {
         req.connection_info()
             .realip_remote_addr()
@@ -51,24 +66,19 @@ async fn scan(
             .unwrap_or_else(|| code.chars().take(32).collect()),
         at: now(),
         network: scans::network_of(ip),
-        agent: scans::agent_family(
-            req.headers()
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or(""),
-        )
-        .to_owned(),
+        agent: scans::agent_family(user_agent).to_owned(),
         lang: lang.code().to_owned(),
         outcome: result.outcome.as_str().to_owned(),
+        device: scans::device_of(user_agent),
     };
-    if let Err(record) = state.scans.record(record) {
-        // The queue is full: store this one here, slower but not lost.
-        let (pool, settings, mailer) = (
-            state.pool.clone(),
-            (*state.settings).clone(),
-            state.mailer.clone(),
-        );
-        web::block(move || scans::store(&pool, &settings, &mailer, &[*record])).await??;
+    if state.scans.record(record).is_err() {
+        return Err(AppError::Unavailable {
+            retry_after: 10,
+            cause: format!(
+                "the scan buffer is full ({} scans not stored yet)",
+                state.scans.status().backlog
+            ),
+        });
     }
     Ok(result)
 }

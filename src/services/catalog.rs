@@ -414,6 +414,7 @@ pub fn media_error(field: &'static str, e: MediaError) -> AppError {
         MediaError::TooManyPixels { max, .. } => Reason::TooManyPixels { max },
         MediaError::TooSmall => Reason::ImageTooSmall,
         MediaError::Storage(cause) => return AppError::Internal(cause),
+        MediaError::DiskFull(cause) => return AppError::InsufficientStorage(cause),
     };
     AppError::field(field, reason)
 }

@@ -372,7 +372,7 @@ fn write_file(
     let ids: Vec<i64> = serde_json::from_str(&export.product_ids).map_err(AppError::internal)?;
     let spec = channel.spec();
     let dir = export_dir(settings);
-    std::fs::create_dir_all(&dir).map_err(AppError::internal)?;
+    std::fs::create_dir_all(&dir).map_err(|e| AppError::io("creating the exports dir", e))?;
     let name = format!(
         "{}-{}-{}.{}",
         export.id,
@@ -440,7 +440,7 @@ fn write_file(
             return Err(e);
         }
     };
-    std::fs::rename(&part, dir.join(&name)).map_err(AppError::internal)?;
+    std::fs::rename(&part, dir.join(&name)).map_err(|e| AppError::io("saving the export", e))?;
     let problems = serde_json::to_string(&held).map_err(AppError::internal)?;
     Export::finish(
         conn,

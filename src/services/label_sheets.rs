@@ -234,7 +234,7 @@ pub fn render(
         buffer: Vec::new().into_iter(),
         error: None,
     };
-    let io = |e: std::io::Error| AppError::internal(format!("writing labels: {e}"));
+    let io = |e: std::io::Error| AppError::io("writing labels", e);
     let count = match (job.format, job.serial) {
         (SheetFormat::Pdf, _) => {
             let stats = crate::labels::render_pdf(&mut labels, &job.layout, out).map_err(io)?;

@@ -49,6 +49,9 @@ pub enum MediaError {
     /// An I/O or encoder failure: the server's fault, not the uploader's.
     #[error("storage: {0}")]
     Storage(String),
+    /// The disk is full: nothing was kept, the upload may be tried again.
+    #[error("disk full: {0}")]
+    DiskFull(String),
 }
 
 /// Largest accepted upload, photo or document.
@@ -500,7 +503,12 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 fn write_once(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), MediaError> {
     let path = dir.join(name);
     let storage = |what: &str, p: &Path, e: std::io::Error| {
-        MediaError::Storage(format!("{what} {}: {e}", p.display()))
+        let cause = format!("{what} {}: {e}", p.display());
+        if crate::error::is_disk_full_io(&e) {
+            MediaError::DiskFull(cause)
+        } else {
+            MediaError::Storage(cause)
+        }
     };
     if path
         .try_exists()

@@ -19,6 +19,7 @@ mod pages;
 mod product_pages;
 mod robustness;
 mod roles;
+mod scan_signals;
 mod smtp;
 mod stamp_pages;
 mod stamps;

@@ -10,6 +10,13 @@ async fn health_answers_when_the_database_does() {
     let (status, body) = app.get_json("/healthz", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "ok");
+    assert_eq!(body["scan_backlog"], 0);
+    let (status, body) = app.get_json("/readyz", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "ready");
+    assert_eq!(body["database"], true);
+    assert_eq!(body["disk_nearly_full"], false);
+    assert!(body["data_dir_free_bytes"].as_u64().is_some_and(|b| b > 0));
 }
 
 #[actix_web::test]

@@ -440,13 +440,22 @@ async fn scans_and_copy_alerts_show_on_the_dashboard() {
     let list = app.page("GET", "/stamps", cookie, None, "vi").await;
     assert!(!list.body.contains("bị sao chép trong 7 ngày qua"));
 
-    // 22 scans of one stamp: over the test limit of 20.
+    // 22 scans of one stamp from four networks by four phones: over the
+    // test limit of 3 networks and devices a day.
     let copied = issue_api(&s, json!({ "count": "1", "lot_code": "NX-01" })).await["codes"][0]
         .as_str()
         .expect("code")
         .to_owned();
-    for _ in 0..21 {
-        outcome(app, &copied).await;
+    for n in 0..21u8 {
+        let (status, _) = crate::scan_signals::request_from(
+            &app.address,
+            [127, 0, n % 4 + 1, 1],
+            "GET",
+            &format!("/api/v1/scan/{copied}"),
+            &crate::scan_signals::phone((n % 4).into()),
+        )
+        .await;
+        assert_eq!(status, 200);
     }
     app.scans.flush();
     assert_eq!(outcome(app, &copied).await, "possible_copy");
@@ -735,6 +744,7 @@ async fn the_dashboard_counts_vietnamese_days() {
                 agent: "zalo".into(),
                 lang: "vi".into(),
                 outcome: "genuine".into(),
+                device: "zalo-00000000".into(),
             })
             .collect();
         ocop::db::models::stamp::insert_scans(conn, &rows).expect("scans");

@@ -275,10 +275,19 @@ async fn every_outcome_is_shown() {
         .await;
     assert!(page.body.contains("Không phải tem thật"));
 
-    // possible_copy: more scans than the limit (20 in tests).
+    // possible_copy: scanned from more networks, by more devices, than the
+    // limit (3 in tests) within a day.
     let copied = first_code(&issue(&s, json!({ "count": "1", "lot_code": "NX-01" })).await);
-    for _ in 0..21 {
-        app.get_json(&format!("/api/v1/scan/{copied}"), None).await;
+    for n in 1..=4u8 {
+        let (status, _) = crate::scan_signals::request_from(
+            &app.address,
+            [127, 0, n, 1],
+            "GET",
+            &format!("/api/v1/scan/{copied}"),
+            &crate::scan_signals::phone(n.into()),
+        )
+        .await;
+        assert_eq!(status, 200);
     }
     app.scans.flush();
     assert_eq!(outcome(app, &copied).await, "possible_copy");
@@ -356,8 +365,19 @@ async fn served_scans_equal_stored_scans() {
             (rows, count)
         })
         .await;
-    assert_eq!(rows, 13, "12 scans of the stamp and one forged");
+    assert_eq!(rows, 12, "12 scans of the stamp; the forged one has no row");
     assert_eq!(count, 12);
+    let forged: i64 = s
+        .app
+        .db(|conn| {
+            use ocop::db::schema::forged_scan_days;
+            forged_scan_days::table
+                .select(forged_scan_days::scans)
+                .first(conn)
+                .expect("forged count")
+        })
+        .await;
+    assert_eq!(forged, 1, "the forged scan is counted for the day");
 }
 
 #[actix_web::test]

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{copy_alerts, scans, stamp_runs, stamps};
+use crate::db::schema::{copy_alerts, forged_scan_days, scans, stamp_runs, stamps};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = stamp_runs)]
@@ -188,7 +188,10 @@ impl Stamp {
             .execute(conn)
     }
 
-    /// Adds `n` scans to the stamp's count, setting the first-scan time once.
+    /// Adds `n` scans to the stamp's count and sets the first-scan time once,
+    /// in one statement: one row lock per stamp, taken once. Callers that
+    /// update several stamps in a transaction go in ascending id order so two
+    /// writers never wait on each other in a cycle.
     pub fn add_scans(
         conn: &mut DbConn,
         id: i64,
@@ -196,15 +199,15 @@ impl Stamp {
         first_at: NaiveDateTime,
     ) -> QueryResult<usize> {
         diesel::update(stamps::table.find(id))
-            .set(stamps::scan_count.eq(stamps::scan_count + n))
-            .execute(conn)?;
-        diesel::update(
-            stamps::table
-                .find(id)
-                .filter(stamps::first_scanned_at.is_null()),
-        )
-        .set(stamps::first_scanned_at.eq(first_at))
-        .execute(conn)
+            .set((
+                stamps::scan_count.eq(stamps::scan_count + n),
+                stamps::first_scanned_at.eq(diesel::dsl::sql::<
+                    diesel::sql_types::Nullable<diesel::sql_types::Timestamp>,
+                >("COALESCE(first_scanned_at, ")
+                .bind::<diesel::sql_types::Timestamp, _>(first_at)
+                .sql(")")),
+            ))
+            .execute(conn)
     }
 
     /// Records that an alert mail went out; false when one already did in
@@ -231,8 +234,9 @@ impl Stamp {
     }
 }
 
-/// A scan as recorded.
-#[derive(Debug, Clone, Insertable)]
+/// A scan as recorded; also a line of the pending-scans file written at a
+/// stop when the database cannot take them.
+#[derive(Debug, Clone, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = scans)]
 pub struct NewScan {
     pub stamp_id: Option<i64>,
@@ -244,6 +248,10 @@ pub struct NewScan {
     pub agent: String,
     pub lang: String,
     pub outcome: String,
+    /// A coarse device tag: browser family and a short hash of the
+    /// User-Agent, e.g. "chrome-3fa2b1c0". Not a person, not an address.
+    #[serde(default)]
+    pub device: String,
 }
 
 /// Stores a batch of scans in one statement per chunk.
@@ -263,6 +271,56 @@ pub fn networks_since(conn: &mut DbConn, stamp_id: i64, since: NaiveDateTime) ->
         .distinct()
         .load::<String>(conn)
         .map(|v| v.len() as i64)
+}
+
+/// Distinct devices that scanned a stamp since `since`, counted up to
+/// `cap` (the caller only asks whether a limit is passed).
+pub fn devices_since(
+    conn: &mut DbConn,
+    stamp_id: i64,
+    since: NaiveDateTime,
+    cap: i64,
+) -> QueryResult<i64> {
+    scans::table
+        .filter(scans::stamp_id.eq(stamp_id))
+        .filter(scans::at.ge(since))
+        .select(scans::device)
+        .distinct()
+        .limit(cap)
+        .load::<String>(conn)
+        .map(|v| v.len() as i64)
+}
+
+/// Distinct (network, device) pairs that ever scanned a stamp, counted up
+/// to `cap`: one phone scanning a hundred times is one source.
+pub fn sources_of(conn: &mut DbConn, stamp_id: i64, cap: i64) -> QueryResult<i64> {
+    scans::table
+        .filter(scans::stamp_id.eq(stamp_id))
+        .select((scans::network, scans::device))
+        .distinct()
+        .limit(cap)
+        .load::<(String, String)>(conn)
+        .map(|v| v.len() as i64)
+}
+
+/// Adds `n` scans of forged or unknown codes to the count of `day`
+/// (Vietnam's local date): they get no row each.
+pub fn count_forged(conn: &mut DbConn, day: chrono::NaiveDate, n: i64) -> QueryResult<usize> {
+    crate::on_backend!(conn, c => diesel::insert_into(forged_scan_days::table)
+        .values((forged_scan_days::day.eq(day), forged_scan_days::scans.eq(n)))
+        .on_conflict(forged_scan_days::day)
+        .do_update()
+        .set(forged_scan_days::scans.eq(forged_scan_days::scans + n))
+        .execute(c))
+}
+
+/// Scans of forged or unknown codes counted since `since` (a local date).
+pub fn forged_since(conn: &mut DbConn, since: chrono::NaiveDate) -> QueryResult<i64> {
+    forged_scan_days::table
+        .filter(forged_scan_days::day.ge(since))
+        .select(forged_scan_days::scans)
+        .load::<i64>(conn)
+        .map(|days| days.iter().sum())
 }
 
 /// Scans stored for a stamp.

@@ -1,0 +1,3 @@
+DROP TABLE forged_scan_days;
+DROP INDEX scans_stamp_source;
+ALTER TABLE scans DROP COLUMN device;
