@@ -10,6 +10,7 @@ mod cli;
 mod exports;
 mod helpers;
 mod hostile;
+mod hostile_sheets;
 mod imports;
 mod meta;
 mod onboarding;
