@@ -107,7 +107,7 @@ echo "== starting $BIN serve --demo on $base"
 OCOP_DATA_DIR=$work/data OCOP_BIND=127.0.0.1:$port OCOP_WORKERS=2 OCOP_LOG=warn \
     "$BIN" serve --demo >"$work/server.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 1 100); do
+for _ in $(seq 1 600); do  # the debug build on a busy machine takes ~40 s
     curl -fsS -m 2 "$base/healthz" >/dev/null 2>&1 && break
     sleep 0.2
 done
@@ -120,7 +120,7 @@ token=$(curl -fsS -m 30 -H 'Content-Type: application/json' \
 kb() { awk -v key="$1:" '$1 == key { print $2 }' "/proc/$server_pid/status"; }
 
 failed=0
-printf '\n%-30s %6s %8s %10s %8s  %s\n' file status time_s growth_MB healthz message
+printf '\n%-30s %6s %8s %10s %7s %8s  %s\n' file status time_s growth_MB HWM_MB healthz message
 for file in "$work"/files/*; do
     name=$(basename "$file")
     # Reset the peak so VmHWM measures this upload alone.
@@ -156,7 +156,7 @@ for file in "$work"/files/*; do
     message=$(python3 -c 'import json,sys
 try: print(json.load(open(sys.argv[1])).get("message","")[:70])
 except Exception: print("(no JSON)")' "$work/body")
-    printf '%-30s %6s %8s %10d %4d/%-3d  %s\n' "$name" "$status" "$((took_ms / 1000)).$(printf '%03d' $((took_ms % 1000)))" "$growth_mb" \
+    printf '%-30s %6s %8s %10d %7d %4d/%-3d  %s\n' "$name" "$status" "$((took_ms / 1000)).$(printf '%03d' $((took_ms % 1000)))" "$growth_mb" "$((hwm / 1024))" \
         "$((polls - bad_polls))" "$polls" "$message"
 
     if [[ $status == 000 || $status == 5* ]]; then
