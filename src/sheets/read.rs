@@ -379,7 +379,7 @@ fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Table, ReadError> {
             .map(|f| f.matches('\n').count())
             .sum::<usize>();
 
-        if number % 1024 == 0 && Instant::now() > deadline {
+        if number.is_multiple_of(1024) && Instant::now() > deadline {
             return Err(ReadError::TooSlow {
                 seconds: limits.time.as_secs(),
             });
