@@ -78,6 +78,18 @@ pub struct ImportTexts {
     pub empty: &'static str,
     pub no_rows: &'static str,
     pub damaged: &'static str,
+    /// `{max}` megabytes.
+    pub unpacks_too_large: &'static str,
+    /// `{max}` cells.
+    pub too_many_cells: &'static str,
+    /// `{max}` texts.
+    pub too_many_texts: &'static str,
+    /// `{max}` megabytes.
+    pub too_much_text: &'static str,
+    /// `{max}` characters.
+    pub cell_too_long: &'static str,
+    /// `{seconds}`.
+    pub too_slow: &'static str,
     pub no_file: &'static str,
     pub conflict: &'static str,
 }
@@ -143,6 +155,12 @@ pub static VI: ImportTexts = ImportTexts {
     empty: "Tệp trống: không có dòng tiêu đề.",
     no_rows: "Tệp chỉ có dòng tiêu đề, chưa có dòng dữ liệu nào.",
     damaged: "Tệp bị hỏng hoặc không đọc được. Hãy mở lại trong Excel, lưu lại rồi tải lên.",
+    unpacks_too_large: "Tệp Excel khi giải nén ra hơn {max} MB dữ liệu, vượt giới hạn của một lần nhập. Tệp có thể bị hỏng hoặc chứa quá nhiều dữ liệu thừa; hãy chép phần cần nhập sang một tệp mới hoặc chia thành nhiều tệp.",
+    too_many_cells: "Trang tính có hơn {max} ô (kể cả ô trống), vượt giới hạn của một lần nhập. Hãy xoá các hàng, cột thừa hoặc chép phần cần nhập sang một tệp mới.",
+    too_many_texts: "Tệp Excel chứa (hoặc tự khai là chứa) hơn {max} đoạn chữ khác nhau, vượt giới hạn của một lần nhập. Tệp có thể bị hỏng; hãy chép phần cần nhập sang một tệp mới hoặc chia thành nhiều tệp.",
+    too_much_text: "Chữ trong tệp Excel cộng lại hơn {max} MB, vượt giới hạn của một lần nhập. Hãy chia thành nhiều tệp.",
+    cell_too_long: "Có ô chứa hơn {max} ký tự, quá giới hạn của Excel. Tệp có thể bị hỏng; hãy rút ngắn ô đó rồi tải lên lại.",
+    too_slow: "Đọc tệp mất hơn {seconds} giây nên đã dừng. Tệp có thể bị hỏng hoặc quá phức tạp; hãy chép phần cần nhập sang một tệp mới hoặc chia thành nhiều tệp.",
     no_file: "Hãy chọn một tệp để tải lên.",
     conflict: "Trong lúc nhập, người khác đã thay đổi cùng dữ liệu nên chưa ghi gì. Hãy tải tệp lên lại.",
 };
@@ -208,6 +226,12 @@ pub static EN: ImportTexts = ImportTexts {
     empty: "The file is empty: it has no header row.",
     no_rows: "The file has only the header row and no data rows.",
     damaged: "The file is damaged or cannot be read. Open it in Excel again, save it and upload it.",
+    unpacks_too_large: "The Excel file unpacks to more than {max} MB of data, over the limit of one import. It may be damaged or hold a lot of unneeded data; copy what you want to import into a new file, or split it into several files.",
+    too_many_cells: "The sheet has more than {max} cells (empty cells included), over the limit of one import. Delete the unneeded rows and columns, or copy what you want to import into a new file.",
+    too_many_texts: "The Excel file holds (or claims to hold) more than {max} different texts, over the limit of one import. It may be damaged; copy what you want to import into a new file, or split it into several files.",
+    too_much_text: "The texts of the Excel file add up to more than {max} MB, over the limit of one import. Please split it into several files.",
+    cell_too_long: "A cell holds more than {max} characters, Excel's own limit. The file may be damaged; shorten that cell and upload it again.",
+    too_slow: "Reading the file took more than {seconds} seconds, so it was stopped. It may be damaged or too complex; copy what you want to import into a new file, or split it into several files.",
     no_file: "Please choose a file to upload.",
     conflict: "Someone else changed the same data during the import, so nothing was written. Please upload the file again.",
 };
@@ -252,6 +276,21 @@ pub fn refusal(lang: Lang, refusal: &FileRefusal) -> String {
             ReadError::NotUtf8 { line } => t.not_utf8.replace("{line}", &line.to_string()),
             ReadError::Empty => t.empty.to_owned(),
             ReadError::Damaged(_) => t.damaged.to_owned(),
+            ReadError::UnpacksTooLarge { max_mb } => {
+                t.unpacks_too_large.replace("{max}", &number(lang, *max_mb))
+            }
+            ReadError::TooManyCells { max } => t.too_many_cells.replace(
+                "{max}",
+                &number(lang, usize::try_from(*max).unwrap_or(usize::MAX)),
+            ),
+            ReadError::TooManyTexts { max } => {
+                t.too_many_texts.replace("{max}", &number(lang, *max))
+            }
+            ReadError::TooMuchText { max_mb } => {
+                t.too_much_text.replace("{max}", &number(lang, *max_mb))
+            }
+            ReadError::CellTooLong { max } => t.cell_too_long.replace("{max}", &number(lang, *max)),
+            ReadError::TooSlow { seconds } => t.too_slow.replace("{seconds}", &seconds.to_string()),
         },
         FileRefusal::NoFile => t.no_file.to_owned(),
         FileRefusal::NoRows => t.no_rows.to_owned(),
@@ -360,6 +399,47 @@ mod tests {
         let rows = FileRefusal::Unreadable(ReadError::TooManyRows { max: 50_000 });
         assert!(refusal(Lang::Vi, &rows).contains("50.000 dòng"));
         assert!(refusal(Lang::En, &rows).contains("50,000 rows"));
+    }
+
+    #[test]
+    fn budget_refusals_name_the_problem_in_both_languages() {
+        let cases = [
+            (
+                ReadError::UnpacksTooLarge { max_mb: 256 },
+                "giải nén ra hơn 256 MB",
+                "unpacks to more than 256 MB",
+            ),
+            (
+                ReadError::TooManyCells { max: 4_000_000 },
+                "hơn 4.000.000 ô",
+                "more than 4,000,000 cells",
+            ),
+            (
+                ReadError::TooManyTexts { max: 1_000_000 },
+                "hơn 1.000.000 đoạn chữ",
+                "more than 1,000,000 different texts",
+            ),
+            (
+                ReadError::TooMuchText { max_mb: 48 },
+                "hơn 48 MB",
+                "more than 48 MB",
+            ),
+            (
+                ReadError::CellTooLong { max: 32_767 },
+                "hơn 32.767 ký tự",
+                "more than 32,767 characters",
+            ),
+            (
+                ReadError::TooSlow { seconds: 10 },
+                "hơn 10 giây",
+                "more than 10 seconds",
+            ),
+        ];
+        for (error, vi, en) in cases {
+            let refused = FileRefusal::Unreadable(error);
+            assert!(refusal(Lang::Vi, &refused).contains(vi), "{refused:?}");
+            assert!(refusal(Lang::En, &refused).contains(en), "{refused:?}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 pub mod read;
 pub mod write;
+mod xlsx;
 
 pub use read::{MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, ReadError, Row, Table, read_table};
 pub use write::{

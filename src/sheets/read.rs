@@ -2,9 +2,8 @@
 //! trimmed strings, after checking that the bytes really are what the name
 //! says and that they stay within the import limits.
 
-use std::io::Cursor;
-
-use calamine::{DataRef, Reader, Xlsx, XlsxError};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
 
 /// Largest upload accepted, checked before any parsing.
 pub const MAX_IMPORT_BYTES: usize = 20 * 1024 * 1024;
@@ -18,8 +17,60 @@ pub const MAX_IMPORT_ROWS: usize = 50_000;
 /// taking the server's memory while leaving room for any honest import.
 const MAX_TABLE_BYTES: usize = 128 * 1024 * 1024;
 
-/// Excel's grid: 1,048,576 rows by 16,384 columns.
-const EXCEL_MAX_ROWS: u32 = 1_048_576;
+/// Excel's limit on the text of one cell, in characters.
+const MAX_CELL_CHARS: usize = 32_767;
+
+/// The budgets of one reading. Nothing in a file (a declared count, a
+/// dimension, a ZIP entry's announced size) sizes anything; these are
+/// checked while the bytes arrive, so a hostile file costs at most these
+/// amounts of memory and time before it is refused. Each is far above what
+/// an honest 50,000-row import needs.
+#[derive(Debug, Clone)]
+pub(super) struct Limits {
+    /// Bytes one ZIP entry may unpack to.
+    pub entry_bytes: u64,
+    /// Bytes all ZIP entries together may unpack to.
+    pub total_bytes: u64,
+    /// Cells of the sheet, empty ones included (in a CSV file, fields).
+    pub cells: u64,
+    /// Shared strings of a workbook.
+    pub shared_strings: usize,
+    /// Bytes of text of all shared strings.
+    pub shared_bytes: usize,
+    /// Characters of one cell or one shared string.
+    pub cell_chars: usize,
+    /// Bytes of one XML token (a text, a tag, a comment) while it is read:
+    /// bounds the parser's buffer whatever the file holds.
+    pub token_bytes: u64,
+    /// XML nesting depth.
+    pub depth: usize,
+    /// Entries of the ZIP archive and relationships of the workbook.
+    pub zip_entries: usize,
+    /// Cell styles and number formats of the workbook.
+    pub styles: usize,
+    /// Time one reading may take, checked as data arrives.
+    pub time: Duration,
+}
+
+impl Limits {
+    /// The limits of an import.
+    pub(super) const IMPORT: Limits = Limits {
+        entry_bytes: 256 * 1024 * 1024,
+        total_bytes: 384 * 1024 * 1024,
+        // 80 per data row at the row limit.
+        cells: 4_000_000,
+        shared_strings: 1_000_000,
+        shared_bytes: 48 * 1024 * 1024,
+        cell_chars: MAX_CELL_CHARS,
+        // 32,767 characters of four bytes, every one written as an entity,
+        // would not reach this.
+        token_bytes: 1024 * 1024,
+        depth: 64,
+        zip_entries: 10_000,
+        styles: 65_536,
+        time: Duration::from_secs(10),
+    };
+}
 
 /// One data row of an import.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,6 +150,43 @@ pub enum ReadError {
     /// The file is of the right kind but cannot be read.
     #[error("the file is damaged: {0}")]
     Damaged(String),
+    /// The workbook unpacks (its ZIP inflates) to more than an import may.
+    #[error("the workbook unpacks to more than {max_mb} MB")]
+    UnpacksTooLarge {
+        /// The limit in megabytes.
+        max_mb: usize,
+    },
+    /// The sheet has more cells than an import may, empty ones included.
+    #[error("the sheet has more than {max} cells, empty cells included")]
+    TooManyCells {
+        /// The limit in cells.
+        max: u64,
+    },
+    /// The workbook holds more distinct texts (shared strings) than an
+    /// import may, or declares that it does.
+    #[error("the workbook holds more than {max} different texts")]
+    TooManyTexts {
+        /// The limit in texts.
+        max: usize,
+    },
+    /// The workbook's distinct texts add up to more than an import may.
+    #[error("the workbook's texts add up to more than {max_mb} MB")]
+    TooMuchText {
+        /// The limit in megabytes.
+        max_mb: usize,
+    },
+    /// One cell holds more characters than Excel allows.
+    #[error("a cell holds more than {max} characters")]
+    CellTooLong {
+        /// The limit in characters.
+        max: usize,
+    },
+    /// Reading the file took longer than an import may.
+    #[error("reading the file took more than {seconds} seconds")]
+    TooSlow {
+        /// The limit in seconds.
+        seconds: u64,
+    },
 }
 
 /// Reads an uploaded spreadsheet into a [`Table`].
@@ -110,6 +198,16 @@ pub enum ReadError {
 /// read from their first worksheet; CSV files may be separated by `,` or
 /// `;` and may start with a BOM.
 pub fn read_table(file_name: &str, bytes: &[u8]) -> Result<Table, ReadError> {
+    read_table_within(file_name, bytes, &Limits::IMPORT)
+}
+
+/// [`read_table`] within `limits`, so tests can show each budget at work
+/// on small files.
+pub(super) fn read_table_within(
+    file_name: &str,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<Table, ReadError> {
     if bytes.len() > MAX_IMPORT_BYTES {
         return Err(ReadError::TooLarge {
             max_mb: MAX_IMPORT_BYTES / (1024 * 1024),
@@ -118,24 +216,38 @@ pub fn read_table(file_name: &str, bytes: &[u8]) -> Result<Table, ReadError> {
     let extension = file_name
         .rsplit_once('.')
         .map(|(_, extension)| extension.trim());
-    match extension {
-        Some(e) if e.eq_ignore_ascii_case("xlsx") => read_xlsx(bytes),
-        Some(e) if e.eq_ignore_ascii_case("csv") => read_csv(bytes),
-        _ => Err(ReadError::UnknownExtension),
-    }
+    let read: fn(&[u8], &Limits) -> Result<Table, ReadError> = match extension {
+        Some(e) if e.eq_ignore_ascii_case("xlsx") => super::xlsx::read_xlsx,
+        Some(e) if e.eq_ignore_ascii_case("csv") => read_csv,
+        _ => return Err(ReadError::UnknownExtension),
+    };
+    guarded(|| read(bytes, limits))
+}
+
+/// Runs a parser, turning a panic (a bug in a parser, found by some
+/// unforeseen file) into a refusal of the file rather than a failed
+/// request. Nothing the parser touched outlives it, so unwinding cannot
+/// leave shared state half-changed.
+fn guarded(parse: impl FnOnce() -> Result<Table, ReadError>) -> Result<Table, ReadError> {
+    catch_unwind(AssertUnwindSafe(parse)).unwrap_or_else(|_| {
+        tracing::error!("a spreadsheet parser panicked; the file is refused");
+        Err(ReadError::Damaged(
+            "the file could not be read by the spreadsheet reader".to_owned(),
+        ))
+    })
 }
 
 /// Collects rows as they are read, applying the rules shared by both
 /// formats: the first non-blank row is the header, blank rows are skipped,
 /// and the row and memory limits stop the reading as soon as they are hit.
-struct TableBuilder {
+pub(super) struct TableBuilder {
     headers: Option<Vec<String>>,
     rows: Vec<Row>,
     table_bytes: usize,
 }
 
 impl TableBuilder {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         TableBuilder {
             headers: None,
             rows: Vec::new(),
@@ -145,7 +257,7 @@ impl TableBuilder {
 
     /// Accounts for a row of `width` cells holding `text` bytes before it
     /// is allocated.
-    fn reserve(&mut self, width: usize, text: usize) -> Result<(), ReadError> {
+    pub(super) fn reserve(&mut self, width: usize, text: usize) -> Result<(), ReadError> {
         let needed = width
             .saturating_mul(std::mem::size_of::<String>())
             .saturating_add(text);
@@ -160,7 +272,7 @@ impl TableBuilder {
 
     /// Adds the row numbered `number`; `cells` are already trimmed and carry
     /// no trailing empty cells, so an empty vector is a blank row.
-    fn push(&mut self, number: usize, cells: Vec<String>) -> Result<(), ReadError> {
+    pub(super) fn push(&mut self, number: usize, cells: Vec<String>) -> Result<(), ReadError> {
         if cells.is_empty() {
             return Ok(());
         }
@@ -177,184 +289,13 @@ impl TableBuilder {
         Ok(())
     }
 
-    fn finish(self) -> Result<Table, ReadError> {
+    pub(super) fn finish(self) -> Result<Table, ReadError> {
         let headers = self.headers.ok_or(ReadError::Empty)?;
         Ok(Table {
             headers,
             rows: self.rows,
         })
     }
-}
-
-// ---------------------------------------------------------------- XLSX
-
-fn read_xlsx(bytes: &[u8]) -> Result<Table, ReadError> {
-    // Checked before calamine so that a renamed CSV or image gets a clear
-    // answer rather than a ZIP parser's complaint.
-    if !bytes.starts_with(b"PK\x03\x04") {
-        return Err(ReadError::NotXlsx);
-    }
-    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(opening_error)?;
-    let first_sheet = workbook
-        .sheet_names()
-        .into_iter()
-        .next()
-        .ok_or_else(|| ReadError::Damaged("the workbook has no worksheet".to_owned()))?;
-    let mut cells = workbook
-        .worksheet_cells_reader(&first_sheet)
-        .map_err(reading_error)?;
-
-    // Cells arrive in file order, row by row; the reader is streamed rather
-    // than loaded as a calamine `Range`, whose dense grid a hostile file
-    // could make enormous, and so the row limit stops it early.
-    let mut table = TableBuilder::new();
-    let mut current_row: Option<u32> = None;
-    let mut row_cells: Vec<(usize, String)> = Vec::new();
-    while let Some(cell) = cells.next_cell().map_err(reading_error)? {
-        let (row, column) = cell.get_position();
-        if row >= EXCEL_MAX_ROWS {
-            return Err(ReadError::Damaged(
-                "a cell lies outside Excel's grid".to_owned(),
-            ));
-        }
-        match current_row {
-            Some(current) if row < current => {
-                return Err(ReadError::Damaged(
-                    "the rows of the sheet are out of order".to_owned(),
-                ));
-            }
-            Some(current) if row > current => {
-                flush_xlsx_row(&mut table, current, &mut row_cells)?;
-                current_row = Some(row);
-            }
-            Some(_) => {}
-            None => current_row = Some(row),
-        }
-        let text = cell_text(cell.get_value());
-        let text = text.trim();
-        if !text.is_empty() {
-            // Counted per cell: a hostile row may repeat one cell endlessly.
-            table.reserve(1, text.len())?;
-            row_cells.push((column as usize, text.to_owned()));
-        }
-    }
-    if let Some(current) = current_row {
-        flush_xlsx_row(&mut table, current, &mut row_cells)?;
-    }
-    table.finish()
-}
-
-/// Turns the sparse cells of one sheet row into a row of the table.
-fn flush_xlsx_row(
-    table: &mut TableBuilder,
-    row: u32,
-    row_cells: &mut Vec<(usize, String)>,
-) -> Result<(), ReadError> {
-    // The text was counted as the cells arrived; the row's width was not.
-    let width = row_cells
-        .iter()
-        .map(|(column, _)| column + 1)
-        .max()
-        .unwrap_or(0);
-    table.reserve(width, 0)?;
-    let mut cells = vec![String::new(); width];
-    for (column, value) in row_cells.drain(..) {
-        cells[column] = value;
-    }
-    // calamine positions are 0-based; Excel's row numbers start at 1.
-    table.push(row as usize + 1, cells)
-}
-
-/// A cell's value as the person would read it in Excel.
-fn cell_text(value: &DataRef<'_>) -> String {
-    match value {
-        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
-        DataRef::SharedString(s) => (*s).to_owned(),
-        DataRef::Int(n) => n.to_string(),
-        DataRef::Float(n) => number_text(*n),
-        DataRef::Bool(true) => "TRUE".to_owned(),
-        DataRef::Bool(false) => "FALSE".to_owned(),
-        DataRef::DateTime(date) if date.is_datetime() => date_text(date),
-        DataRef::DateTime(duration) => number_text(duration.as_f64()),
-        DataRef::Error(_) | DataRef::Empty => String::new(),
-    }
-}
-
-/// Whole numbers without ".0": Excel stores every number as a float, and a
-/// price of 150000 must read back as "150000", not "150000.0".
-fn number_text(n: f64) -> String {
-    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
-    if n.fract() == 0.0 && n.abs() <= EXACT {
-        // Exact: a whole float within ±2^53 converts to i64 without loss.
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
-}
-
-/// An Excel date as `YYYY-MM-DD` (with ` HH:MM:SS` when it has a time).
-/// calamine converts the serial number, including the 1900 leap-year bug
-/// and the 1904 epoch, without needing its `dates` feature.
-fn date_text(date: &calamine::ExcelDateTime) -> String {
-    // Outside Excel's date range Excel shows "#####"; rather than invent a
-    // date, the number is shown.
-    let serial = date.as_f64();
-    if !(0.0..2_958_466.0).contains(&serial) {
-        return number_text(serial);
-    }
-    let (year, month, day, hour, minute, second, _) = date.to_ymd_hms_milli();
-    if (hour, minute, second) == (0, 0, 0) {
-        format!("{year:04}-{month:02}-{day:02}")
-    } else {
-        format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}")
-    }
-}
-
-/// Errors while opening the ZIP container and the workbook's parts.
-fn opening_error(error: XlsxError) -> ReadError {
-    match error {
-        // A ZIP without the workbook parts: a .docx, a zip of photos, ...
-        XlsxError::FileNotFound(_) | XlsxError::RelationshipNotFound => ReadError::NotXlsx,
-        XlsxError::Password => ReadError::NotXlsx,
-        XlsxError::Zip(_) | XlsxError::Io(_) => {
-            ReadError::Damaged("the file is incomplete or its ZIP container is damaged".to_owned())
-        }
-        other => reading_error(other),
-    }
-}
-
-/// Errors inside the workbook; the description avoids calamine's text,
-/// which names internal part paths and XML positions.
-fn reading_error(error: XlsxError) -> ReadError {
-    let description = match error {
-        XlsxError::Zip(_) | XlsxError::Io(_) => {
-            "the file is incomplete or its ZIP container is damaged"
-        }
-        XlsxError::Xml(_)
-        | XlsxError::XmlAttr(_)
-        | XlsxError::XmlEof(_)
-        | XlsxError::UnexpectedNode(_)
-        | XlsxError::Unexpected(_)
-        | XlsxError::Encoding(_) => "the workbook's XML is malformed",
-        XlsxError::Parse(_)
-        | XlsxError::ParseFloat(_)
-        | XlsxError::ParseInt(_)
-        | XlsxError::CellTAttribute(_)
-        | XlsxError::Unrecognized { .. }
-        | XlsxError::CellError(_) => "a cell holds a value that cannot be read",
-        XlsxError::Alphanumeric(_)
-        | XlsxError::NumericColumn(_)
-        | XlsxError::RangeWithoutColumnComponent
-        | XlsxError::RangeWithoutRowComponent
-        | XlsxError::ColumnNumberOverflow
-        | XlsxError::RowNumberOverflow
-        | XlsxError::DimensionCount(_) => "a cell reference is invalid",
-        XlsxError::WorksheetNotFound(_) | XlsxError::NotAWorksheet(_) => {
-            "the first worksheet is missing"
-        }
-        _ => "the workbook cannot be read",
-    };
-    ReadError::Damaged(description.to_owned())
 }
 
 // ---------------------------------------------------------------- CSV
@@ -371,7 +312,8 @@ const BINARY_MAGIC: &[&[u8]] = &[
     b"RIFF",             // WebP
 ];
 
-fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
+fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Table, ReadError> {
+    let deadline = Instant::now() + limits.time;
     // Excel's "Unicode Text" is UTF-16: its ASCII is full of NUL bytes, but
     // the fix the person needs is the encoding, not the file type.
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
@@ -390,10 +332,18 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
         ReadError::NotUtf8 { line }
     })?;
 
+    let delimiter = sniff_delimiter(text);
+    // The csv crate keeps a whole record, field offsets included, before
+    // handing it over: 20 MB of commas would be one record of 20 million
+    // fields. Counting fields first bounds that, empty fields included.
+    if count_fields(text, delimiter) > limits.cells {
+        return Err(ReadError::TooManyCells { max: limits.cells });
+    }
+
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(sniff_delimiter(text))
+        .delimiter(delimiter)
         .from_reader(text.as_bytes());
 
     // The csv crate silently skips blank lines, which Excel shows as empty
@@ -429,6 +379,20 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
             .map(|f| f.matches('\n').count())
             .sum::<usize>();
 
+        if number.is_multiple_of(1024) && Instant::now() > deadline {
+            return Err(ReadError::TooSlow {
+                seconds: limits.time.as_secs(),
+            });
+        }
+        // Bytes bound characters from above: only long fields are counted.
+        if record
+            .iter()
+            .any(|f| f.len() > limits.cell_chars && f.trim().chars().count() > limits.cell_chars)
+        {
+            return Err(ReadError::CellTooLong {
+                max: limits.cell_chars,
+            });
+        }
         let width = record
             .iter()
             .enumerate()
@@ -445,6 +409,22 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
         table.push(number, cells)?;
     }
     table.finish()
+}
+
+/// An upper bound of the fields (cells) of a CSV text: one per delimiter
+/// or line break outside quotes, plus one.
+fn count_fields(text: &str, delimiter: u8) -> u64 {
+    let mut quoted = false;
+    let mut fields = 1u64;
+    for b in text.bytes() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => fields += 1,
+            b if b == delimiter && !quoted => fields += 1,
+            _ => {}
+        }
+    }
+    fields
 }
 
 /// `;` when the header line has more semicolons than commas outside quotes:
@@ -829,5 +809,41 @@ mod tests {
             panic!("the memory budget should refuse this workbook");
         };
         assert!(description.contains("more data"), "{description}");
+    }
+
+    #[test]
+    fn a_parser_panic_is_a_refused_file() {
+        let result = guarded(|| panic!("a bug in a parser"));
+        let Err(ReadError::Damaged(description)) = result else {
+            panic!("a panic should become a refusal: {result:?}");
+        };
+        assert!(description.contains("could not be read"), "{description}");
+    }
+
+    #[test]
+    fn csv_cell_and_field_budgets_hold() {
+        // Twenty million empty fields on one line would cost the csv crate
+        // their offsets before any check could see the record.
+        let mut commas = b"a\n".to_vec();
+        commas.resize(MAX_IMPORT_BYTES, b',');
+        assert_eq!(
+            read_table("a.csv", &commas),
+            Err(ReadError::TooManyCells {
+                max: Limits::IMPORT.cells
+            })
+        );
+        // Commas inside quotes are text, not fields.
+        let quoted = format!("a\n\"{}\"\n", ",".repeat(5_000_000));
+        assert_eq!(
+            read_table("a.csv", quoted.as_bytes()),
+            Err(ReadError::CellTooLong { max: 32_767 })
+        );
+        let long = format!("a\n{}\n", "ư".repeat(32_767));
+        assert_eq!(read_table("a.csv", long.as_bytes()).unwrap().rows.len(), 1);
+        let too_long = format!("a\n{}\n", "ư".repeat(32_768));
+        assert_eq!(
+            read_table("a.csv", too_long.as_bytes()),
+            Err(ReadError::CellTooLong { max: 32_767 })
+        );
     }
 }

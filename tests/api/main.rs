@@ -11,6 +11,7 @@ mod csrf;
 mod exports;
 mod helpers;
 mod hostile;
+mod hostile_sheets;
 mod imports;
 mod meta;
 mod onboarding;
