@@ -27,9 +27,6 @@ pub struct AppState {
     pub pool: Pool,
     pub keys: TokenKeys,
     pub stamp_keys: StampKeys,
-    /// Only the scan writer still sends through this directly; everything
-    /// else enqueues into the outbox.
-    pub mailer: Mailer,
     pub scans: ScanRecorder,
     /// Wakes the mail sender after a request enqueued a message.
     pub outbox: Outbox,
@@ -76,19 +73,14 @@ impl Application {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         };
         let same_origin = web::Data::new(crate::guards::SameOrigin::new(&settings.public_base_url));
-        let (scans, scan_writer) =
-            ScanRecorder::start(pool.clone(), settings.clone(), mailer.clone());
-        let (outbox, outbox_worker) = Outbox::start(
-            pool.clone(),
-            mailer.clone(),
-            Policy::from_settings(&settings),
-        );
+        let (scans, scan_writer) = ScanRecorder::start(pool.clone(), settings.clone());
+        let (outbox, outbox_worker) =
+            Outbox::start(pool.clone(), mailer, Policy::from_settings(&settings));
         let state = web::Data::new(AppState {
             keys: TokenKeys::new(&settings.secret_key),
             stamp_keys: StampKeys::new(&settings.secret_key),
             settings: Arc::new(settings),
             pool,
-            mailer,
             scans: scans.clone(),
             outbox: outbox.clone(),
         });

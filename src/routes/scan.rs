@@ -13,7 +13,7 @@ use crate::domain::ScanOutcome;
 use crate::error::{AppError, ErrorBody, HtmlError};
 use crate::i18n::Lang;
 use crate::routes::api_sellers::commune_name;
-use crate::routes::{Chrome, see_other, with_db};
+use crate::routes::{Chrome, client_addr, see_other, with_db};
 use crate::services::scans::{self, ScanResult};
 use crate::services::stamps;
 use crate::startup::AppState;
@@ -50,13 +50,7 @@ async fn scan(
         }
         return Ok(result);
     }
-    let ip = if state.settings.trust_proxy {
-        req.connection_info()
-            .realip_remote_addr()
-            .and_then(|a| a.parse().ok())
-    } else {
-        req.peer_addr().map(|a| a.ip())
-    };
+    let ip = client_addr(req, &state.settings);
     let record = NewScan {
         stamp_id: result.stamp.as_ref().map(|s| s.id),
         code: result

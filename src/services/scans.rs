@@ -29,9 +29,9 @@ use crate::db::models::{
 use crate::db::{DbConn, Pool};
 use crate::domain::{ScanOutcome, StampCode};
 use crate::error::AppError;
-use crate::mail::Mailer;
 use crate::services::accounts::bilingual_mail;
 use crate::services::catalog::today_vn;
+use crate::services::outbox::{self, About};
 use crate::services::stamps::StampKeys;
 
 /// Everything the scan page and `/api/v1/scan/{code}` show. Nothing in it is
@@ -341,7 +341,7 @@ const RESERVE_BYTES: usize = 4 * 1024 * 1024;
 impl ScanRecorder {
     /// Starts the writer thread. Scans left in the pending file by an
     /// earlier stop are stored first, before any new one.
-    pub fn start(pool: Pool, settings: Settings, mailer: Mailer) -> (ScanRecorder, ScanWriter) {
+    pub fn start(pool: Pool, settings: Settings) -> (ScanRecorder, ScanWriter) {
         let (tx, rx) = mpsc::sync_channel(QUEUE_CAPACITY);
         let shared = Arc::new(Shared::default());
         let recorder = ScanRecorder {
@@ -355,7 +355,6 @@ impl ScanRecorder {
                     rx,
                     pool,
                     settings,
-                    mailer,
                     shared,
                     acks: Vec::new(),
                 };
@@ -437,7 +436,6 @@ struct Writer {
     rx: Receiver<Message>,
     pool: Pool,
     settings: Settings,
-    mailer: Mailer,
     shared: Arc<Shared>,
     acks: Vec<SyncSender<()>>,
 }
@@ -525,7 +523,7 @@ impl Writer {
         let mut pause = BACKOFF_FIRST;
         let mut tries: u64 = 0;
         loop {
-            match store(&self.pool, &self.settings, &self.mailer, batch) {
+            match store(&self.pool, &self.settings, batch) {
                 Ok(()) => {
                     self.shared.backlog.fetch_sub(batch.len(), Ordering::SeqCst);
                     if lock(&self.shared.retrying_since).take().is_some() {
@@ -564,7 +562,7 @@ impl Writer {
     fn finish(&mut self, rest: Vec<NewScan>) {
         let dir = self.settings.data_dir.clone();
         if !rest.is_empty() {
-            match store(&self.pool, &self.settings, &self.mailer, &rest) {
+            match store(&self.pool, &self.settings, &rest) {
                 Ok(()) => {
                     self.shared.backlog.fetch_sub(rest.len(), Ordering::SeqCst);
                     remove_pending(&dir);
@@ -681,14 +679,9 @@ fn local_day(at: NaiveDateTime) -> NaiveDate {
 /// touch rows already held), then the day counters in date order. Two
 /// instances storing scans of the same stamps then wait for each other
 /// instead of deadlocking.
-pub fn store(
-    pool: &Pool,
-    settings: &Settings,
-    mailer: &Mailer,
-    batch: &[NewScan],
-) -> Result<(), AppError> {
+pub fn store(pool: &Pool, settings: &Settings, batch: &[NewScan]) -> Result<(), AppError> {
     let mut conn = pool.get_timeout(CONNECT_WAIT)?;
-    let alerts = conn.transaction(|conn| -> Result<Vec<(i64, i64, i32, i64)>, AppError> {
+    conn.transaction(|conn| -> Result<(), AppError> {
         let rows: Vec<NewScan> = batch
             .iter()
             .filter(|s| s.stamp_id.is_some())
@@ -712,7 +705,6 @@ pub fn store(
         for (&id, &(n, first, _)) in &per_stamp {
             Stamp::add_scans(conn, id, n, first)?;
         }
-        let mut alerts = Vec::new();
         for (&id, _) in per_stamp.iter().filter(|(_, p)| p.2) {
             let at = now();
             let networks = networks_since(conn, id, at - chrono::Duration::hours(24))?;
@@ -733,28 +725,28 @@ pub fn store(
                 mail,
             )?;
             if mail {
-                alerts.push((id, run.seller_id, stamp.scan_count, networks));
+                // Queued with the scans that caused it: stored together or
+                // not at all, and sent by the outbox worker.
+                queue_alert(
+                    conn,
+                    settings,
+                    id,
+                    run.seller_id,
+                    stamp.scan_count,
+                    networks,
+                )?;
             }
         }
         for (day, n) in forged {
             count_forged(conn, day, n)?;
         }
-        Ok(alerts)
-    })?;
-    for (stamp_id, seller_id, scans, networks) in alerts {
-        if let Err(e) = mail_alert(
-            &mut conn, settings, mailer, stamp_id, seller_id, scans, networks,
-        ) {
-            tracing::error!(cause = %e, stamp_id, "copy alert mail failed");
-        }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
-fn mail_alert(
+fn queue_alert(
     conn: &mut DbConn,
     settings: &Settings,
-    mailer: &Mailer,
     stamp_id: i64,
     seller_id: i64,
     scans: i32,
@@ -783,7 +775,15 @@ fn mail_alert(
                     .replace("{link}", &link),
             )
         });
-        mailer.send(&mail).map_err(AppError::internal)?;
+        outbox::enqueue(
+            conn,
+            &mail,
+            About {
+                kind: outbox::KIND_COPY_ALERT,
+                seller_id: Some(seller_id),
+                account_link_id: None,
+            },
+        )?;
     }
     Ok(())
 }
@@ -870,6 +870,9 @@ mod tests {
             db_pool_size: 2,
             session_hours: 12,
             trust_proxy: false,
+            trusted_proxies: None,
+            smtp_timeout: 20,
+            mail_retry: 60,
             copy_scan_limit: 20,
             copy_networks: 3,
         })
@@ -882,8 +885,7 @@ mod tests {
                  BEGIN SELECT RAISE(ABORT, 'refused'); END;",
             )
             .expect("trigger");
-        let (mailer, _) = Mailer::memory(&settings.mail_from).expect("mailer");
-        let (recorder, writer) = ScanRecorder::start(pool.clone(), settings, mailer);
+        let (recorder, writer) = ScanRecorder::start(pool.clone(), settings);
         let forged = |i: usize| NewScan {
             stamp_id: None,
             code: format!("F{i}"),
