@@ -14,6 +14,7 @@ use futures_util::StreamExt;
 
 use crate::auth::TokenKeys;
 use crate::config::Settings;
+use crate::cpu::CpuPool;
 use crate::db::{self, Pool};
 use crate::error::AppError;
 use crate::mail::Mailer;
@@ -28,6 +29,9 @@ pub struct AppState {
     pub stamp_keys: StampKeys,
     pub mailer: Mailer,
     pub scans: ScanRecorder,
+    /// Threads and memory budget for heavy work (image decoding, sheet
+    /// parsing), kept apart from the database pool.
+    pub cpu: CpuPool,
 }
 
 /// A bound, not yet running server.
@@ -64,7 +68,9 @@ impl Application {
         let workers = settings.workers;
         let (scans, scan_writer) =
             ScanRecorder::start(pool.clone(), settings.clone(), mailer.clone());
+        let cpu = CpuPool::start(settings.cpu);
         let state = web::Data::new(AppState {
+            cpu,
             keys: TokenKeys::new(&settings.secret_key),
             stamp_keys: StampKeys::new(&settings.secret_key),
             settings: Arc::new(settings),

@@ -308,6 +308,18 @@ where
     .await?
 }
 
+/// Runs a blocking use case off the async workers without borrowing a
+/// connection first: for use cases that do heavy work between short
+/// database steps and borrow connections themselves.
+pub async fn blocking<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&AppState) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let state = state.clone();
+    web::block(move || f(&state)).await?
+}
+
 /// The client address used for throttling. Behind a proxy we trust its
 /// `X-Forwarded-For`; otherwise only the socket address, which cannot be faked.
 pub fn client_ip(req: &HttpRequest, state: &AppState) -> String {
