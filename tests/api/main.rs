@@ -8,6 +8,7 @@ mod catalog;
 mod catalog_pages;
 mod cli;
 mod exports;
+mod heavy;
 mod helpers;
 mod hostile;
 mod imports;
