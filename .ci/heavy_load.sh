@@ -125,6 +125,7 @@ header, example = rows[0], rows[1]
 status, _, data = request("GET", f"/api/v1/sellers/{product['seller_id']}", headers=auth)
 assert status == 200, (status, data)
 seller = json.loads(data)
+seller = seller.get("seller", seller)
 seller_key = seller.get("tax_code") or seller.get("business_reg_no")
 def col(*names):
     for i, h in enumerate(header):
@@ -177,8 +178,9 @@ poller.start()
 results = []
 lock = threading.Lock()
 def record(what, status, headers, data, started):
+    retry = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
     with lock:
-        results.append((what, status, headers.get("Retry-After"), time.monotonic() - started,
+        results.append((what, status, retry, time.monotonic() - started,
                         data[:160].decode("utf-8", "replace")))
 
 def upload(what, path, parts):

@@ -1028,6 +1028,46 @@ mod tests {
     }
 
     #[test]
+    fn memory_estimate_counts_16_bit_channels_and_the_8_bit_copy() {
+        let (w, h) = (1200u32, 800u32);
+        let pixels = u64::from(w) * u64::from(h);
+        let raw: Vec<u16> = (0..pixels * 4).map(|i| (i % 65_521) as u16).collect();
+        let bytes: Vec<u8> = raw.iter().flat_map(|v| v.to_ne_bytes()).collect();
+        let mut png = Vec::new();
+        PngEncoder::new(&mut png)
+            .write_image(&bytes, w, h, image::ExtendedColorType::Rgba16)
+            .unwrap();
+        let estimate = photo_memory(&png).unwrap();
+        // The 16-bit RGBA buffer (8 bytes a pixel) and the RGB8 copy at once.
+        assert!(estimate >= pixels * 8 + pixels * 3, "{estimate}");
+        assert!(estimate < pixels * 8 * 4 + ESTIMATE_SLACK, "{estimate}");
+        // The decoder's allocation limit is that estimate, and it suffices.
+        let photo = process_photo(&png).unwrap();
+        assert_eq!((photo.width, photo.height), (1024, 683));
+
+        // The same pixels at 8 bits cost about half.
+        let rgba8 = RgbaImage::from_pixel(w, h, image::Rgba([10, 20, 30, 255]));
+        let small = photo_memory(&png_of_rgba(&rgba8)).unwrap();
+        assert!(small < estimate, "{small} vs {estimate}");
+        // A document is estimated the same way; a PDF costs its own size.
+        assert!(document_memory(&png).unwrap() >= pixels * 8);
+        assert!(document_memory(b"%PDF-1.4\n%%EOF").unwrap() < ESTIMATE_SLACK + 100);
+    }
+
+    #[test]
+    fn a_tall_image_is_shrunk_without_a_float_copy_of_it() {
+        // 1100 x 30000: the triangle filter would keep 1100 x 27927 float
+        // RGBA pixels (491 MB); the thumbnail path keeps only its output.
+        let (w, h) = (1100u32, 30_000u32);
+        let (_, new_h) = fitted(w, h, PHOTO_LARGE_WIDTH);
+        assert_eq!(resize_scratch(w, new_h, PHOTO_LARGE_WIDTH), 0);
+        let image = RgbImage::from_pixel(w, h, Rgb([200, 100, 50]));
+        let shrunk = shrink_to_width(&image, PHOTO_LARGE_WIDTH).unwrap();
+        assert_eq!(shrunk.dimensions(), (1024, new_h));
+        assert!(shrink_to_width(&shrunk, PHOTO_LARGE_WIDTH).is_none());
+    }
+
+    #[test]
     fn tiny_image_is_too_small() {
         let png = png_of_rgba(&RgbaImage::new(200, 63));
         assert_eq!(process_photo(&png), Err(MediaError::TooSmall));
