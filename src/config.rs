@@ -62,6 +62,15 @@ pub struct ConfigArgs {
     /// Database connections kept in the pool.
     #[arg(long, env = "OCOP_DB_POOL_SIZE", default_value_t = 8, global = true)]
     pub db_pool_size: u32,
+    /// Threads for heavy work (image decoding, spreadsheet parsing); 0 = one per core.
+    #[arg(long, env = "OCOP_CPU_THREADS", default_value_t = 0, global = true)]
+    pub cpu_threads: usize,
+    /// Heavy jobs that may wait beyond those running; more answer 503.
+    #[arg(long, env = "OCOP_CPU_QUEUE", default_value_t = 16, global = true)]
+    pub cpu_queue: usize,
+    /// Memory budget of heavy work in MB, reserved from each job's estimate.
+    #[arg(long, env = "OCOP_CPU_MEMORY_MB", default_value_t = 768, global = true)]
+    pub cpu_memory_mb: u64,
     /// Hours a login stays valid.
     #[arg(long, env = "OCOP_SESSION_HOURS", default_value_t = 12, global = true)]
     pub session_hours: i64,
@@ -173,6 +182,8 @@ pub struct Settings {
     pub mail_from: String,
     pub workers: usize,
     pub db_pool_size: u32,
+    /// The heavy-work pool: threads, queue and memory budget.
+    pub cpu: crate::cpu::CpuLimits,
     pub session_hours: i64,
     pub trust_proxy: bool,
     /// Proxies whose `X-Forwarded-For` hops count; empty unless `trust_proxy`.
@@ -261,6 +272,11 @@ impl Settings {
             mail_from: args.mail_from,
             workers: args.workers,
             db_pool_size: args.db_pool_size.max(1),
+            cpu: crate::cpu::CpuLimits {
+                threads: args.cpu_threads,
+                queue: args.cpu_queue,
+                memory_bytes: args.cpu_memory_mb.max(16).saturating_mul(1024 * 1024),
+            },
             session_hours: args.session_hours.clamp(1, 24 * 30),
             trust_proxy: args.trust_proxy,
             trusted_proxies,

@@ -52,6 +52,10 @@ pub enum AppError {
     TooManyRequests { retry_after: u64 },
     #[error("payload too large")]
     PayloadTooLarge,
+    /// Heavy work is at capacity (queue full, or no memory to reserve in
+    /// time); nothing was done, try again after this many seconds.
+    #[error("busy, retry after {retry_after} s")]
+    Busy { retry_after: u64 },
     /// A bulk import refused: the file as a whole, or rows of it, each
     /// problem named by row and column. Nothing was written.
     #[error("import refused: {} problems", .0.problems_total)]
@@ -95,6 +99,7 @@ impl AppError {
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
+            AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -112,6 +117,7 @@ impl AppError {
             AppError::LinkInvalid => "link_invalid",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::PayloadTooLarge => "payload_too_large",
+            AppError::Busy { .. } => "busy",
             AppError::ImportRejected(_) => "import_rejected",
             AppError::Unavailable { .. } => "unavailable",
             AppError::InsufficientStorage(_) => "insufficient_storage",
@@ -133,6 +139,7 @@ impl AppError {
             AppError::LinkInvalid => t.link_invalid.to_owned(),
             AppError::TooManyRequests { retry_after } => i18n::retry_after(lang, *retry_after),
             AppError::PayloadTooLarge => t.error_too_large.to_owned(),
+            AppError::Busy { retry_after } => i18n::busy(lang, *retry_after),
             AppError::ImportRejected(report) => i18n::imports::rejected(lang, report),
             AppError::Unavailable { retry_after, .. } => i18n::unavailable(lang, *retry_after),
             AppError::InsufficientStorage(_) => i18n::storage_full(lang).to_owned(),
@@ -160,7 +167,8 @@ impl AppError {
 
     fn add_headers(&self, builder: &mut actix_web::HttpResponseBuilder) {
         if let AppError::TooManyRequests { retry_after }
-        | AppError::Unavailable { retry_after, .. } = self
+        | AppError::Unavailable { retry_after, .. }
+        | AppError::Busy { retry_after } = self
         {
             builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
         }
@@ -442,6 +450,19 @@ pub fn is_disk_full_db(e: &diesel::result::Error) -> bool {
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         AppError::Internal(format!("blocking task: {e}"))
+    }
+}
+
+/// A refused heavy job is a 503; a panicked one is our fault (callers that
+/// parse outside data map a panic to a refusal of the file themselves).
+impl From<crate::cpu::CpuError> for AppError {
+    fn from(e: crate::cpu::CpuError) -> Self {
+        match e {
+            crate::cpu::CpuError::Busy { retry_after } => AppError::Busy { retry_after },
+            crate::cpu::CpuError::Panicked(cause) => {
+                AppError::Internal(format!("heavy job panicked: {cause}"))
+            }
+        }
     }
 }
 

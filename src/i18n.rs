@@ -251,6 +251,20 @@ pub fn storage_full(lang: Lang) -> &'static str {
     }
 }
 
+/// The server is at capacity for heavy work (photos, imports): nothing was
+/// saved, try again in a few seconds.
+pub fn busy(lang: Lang, seconds: u64) -> String {
+    let seconds = seconds.max(1);
+    match lang {
+        Lang::Vi => format!(
+            "Máy chủ đang bận xử lý tệp, chưa có gì được lưu. Vui lòng thử lại sau {seconds} giây."
+        ),
+        Lang::En => format!(
+            "The server is busy processing files; nothing was saved. Please try again in {seconds} seconds."
+        ),
+    }
+}
+
 /// Every fixed string of the pages and mails.
 pub struct Texts {
     pub app_name: &'static str,

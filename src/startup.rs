@@ -14,6 +14,7 @@ use futures_util::StreamExt;
 
 use crate::auth::TokenKeys;
 use crate::config::Settings;
+use crate::cpu::CpuPool;
 use crate::db::{self, Pool};
 use crate::error::AppError;
 use crate::mail::Mailer;
@@ -30,6 +31,9 @@ pub struct AppState {
     pub scans: ScanRecorder,
     /// Wakes the mail sender after a request enqueued a message.
     pub outbox: Outbox,
+    /// Threads and memory budget for heavy work (image decoding, sheet
+    /// parsing), kept apart from the database pool.
+    pub cpu: CpuPool,
 }
 
 /// A bound, not yet running server.
@@ -76,7 +80,9 @@ impl Application {
         let (scans, scan_writer) = ScanRecorder::start(pool.clone(), settings.clone());
         let (outbox, outbox_worker) =
             Outbox::start(pool.clone(), mailer, Policy::from_settings(&settings));
+        let cpu = CpuPool::start(settings.cpu);
         let state = web::Data::new(AppState {
+            cpu,
             keys: TokenKeys::new(&settings.secret_key),
             stamp_keys: StampKeys::new(&settings.secret_key),
             settings: Arc::new(settings),

@@ -1,7 +1,6 @@
 //! `/api/v1` for products, certificates, photos, lots and trace events (for
 //! their managers), and the public catalogue.
 
-use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,7 +10,7 @@ use crate::db::models::{Certificate, Lot, Photo, Product, TraceEvent, current_ce
 use crate::domain::{EventKind, OcopGroup, SUBGROUPS};
 use crate::error::{AppError, ErrorBody};
 use crate::routes::api_sellers::commune_name;
-use crate::routes::{uploads, with_db};
+use crate::routes::{uploads, with_db, with_state};
 use crate::services::catalog::{
     self, CatalogItem, CatalogQuery, CertificateInput, ProductInput, today_vn,
 };
@@ -337,16 +336,24 @@ pub async fn add_photo(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i64>,
-    payload: Multipart,
+    req: HttpRequest,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let id = id_path(id);
-    let mut form = uploads::read(payload).await?;
+    let mut form = uploads::read(&req, payload, &uploads::PHOTO_FORM).await?;
     let bytes = form
         .files
         .remove("photo")
         .ok_or_else(|| AppError::field("photo", crate::domain::Reason::Required))?;
-    let photo = with_db(&state, move |conn, st| {
-        catalog::add_photo(conn, &user.actor, &st.settings.data_dir, id, &bytes)
+    let photo = with_state(&state, move |st| {
+        catalog::upload_photo(
+            &st.pool,
+            &st.cpu,
+            &user.actor,
+            &st.settings.data_dir,
+            id,
+            bytes,
+        )
     })
     .await?;
     Ok(HttpResponse::Created().json(PhotoView::from(&photo)))
@@ -397,10 +404,11 @@ pub async fn delete_photo(
 async fn json_or_form<T: serde::de::DeserializeOwned + Default>(
     req: &HttpRequest,
     payload: web::Payload,
+    spec: &uploads::FormSpec,
     file_field: &str,
 ) -> Result<(T, Option<Vec<u8>>), AppError> {
     if uploads::is_multipart(req) {
-        let mut form = uploads::read(Multipart::new(req.headers(), payload)).await?;
+        let mut form = uploads::read(req, payload, spec).await?;
         let value = serde_json::to_value(&form.fields).map_err(AppError::internal)?;
         let input: T = serde_json::from_value(value).map_err(|e| AppError::BadRequest {
             detail: e.to_string(),
@@ -435,15 +443,17 @@ pub async fn add_certificate(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let id = id_path(id);
-    let (input, document): (CertificateInput, _) = json_or_form(&req, payload, "document").await?;
-    let cert = with_db(&state, move |conn, st| {
-        catalog::add_certificate(
-            conn,
+    let (input, document): (CertificateInput, _) =
+        json_or_form(&req, payload, &uploads::CERTIFICATE_FORM, "document").await?;
+    let cert = with_state(&state, move |st| {
+        catalog::upload_certificate(
+            &st.pool,
+            &st.cpu,
             &user.actor,
             &st.settings.data_dir,
             id,
             &input,
-            document.as_deref(),
+            document,
         )
     })
     .await?;
@@ -540,15 +550,17 @@ pub async fn add_event(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let id = id_path(id);
-    let (input, attachment): (EventInput, _) = json_or_form(&req, payload, "attachment").await?;
-    let event = with_db(&state, move |conn, st| {
-        lots::add_event(
-            conn,
+    let (input, attachment): (EventInput, _) =
+        json_or_form(&req, payload, &uploads::EVENT_FORM, "attachment").await?;
+    let event = with_state(&state, move |st| {
+        lots::upload_event(
+            &st.pool,
+            &st.cpu,
             &user.actor,
             &st.settings.data_dir,
             id,
             &input,
-            attachment.as_deref(),
+            attachment,
         )
     })
     .await?;

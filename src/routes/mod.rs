@@ -496,6 +496,9 @@ mod tests {
             trusted_proxies: proxies.map(str::to_owned),
             smtp_timeout: 20,
             mail_retry: 60,
+            cpu_threads: 1,
+            cpu_queue: 4,
+            cpu_memory_mb: 256,
             copy_scan_limit: 200,
             copy_networks: 5,
         };
@@ -564,6 +567,9 @@ mod tests {
             trusted_proxies: Some("10.0.0.0/8, proxy.local".into()),
             smtp_timeout: 20,
             mail_retry: 60,
+            cpu_threads: 1,
+            cpu_queue: 4,
+            cpu_memory_mb: 256,
             copy_scan_limit: 200,
             copy_networks: 5,
         };

@@ -2,7 +2,6 @@
 //! templates and takes the file, its report, the template downloads, and the
 //! same under `/api/v1/imports`.
 
-use actix_multipart::Multipart;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -15,7 +14,7 @@ use crate::error::{AppError, ErrorBody, HtmlError};
 use crate::i18n::Lang;
 use crate::i18n::imports::{self as texts, ImportTexts};
 use crate::routes::uploads::{self, UploadForm};
-use crate::routes::{Chrome, render, with_db};
+use crate::routes::{Chrome, render, with_state};
 use crate::services::imports::{self, FileRefusal, ImportKind, ImportReport};
 use crate::sheets::{MAX_IMPORT_BYTES, ReadError, SheetFormat};
 use crate::startup::AppState;
@@ -62,11 +61,27 @@ async fn run_import(
         ));
     };
     let actor = user.actor.clone();
-    with_db(state, move |conn, _| {
-        imports::import(conn, &actor, kind, &file_name, &bytes, dry_run)
+    with_state(state, move |st| {
+        imports::import_upload(&st.pool, &st.cpu, &actor, kind, file_name, bytes, dry_run)
     })
     .await
 }
+
+/// The import page's form: what to import, the file, and "check only".
+const PAGE_FORM: uploads::FormSpec = uploads::FormSpec {
+    parts: &[
+        uploads::PartSpec::text("kind"),
+        uploads::PartSpec::text("dry_run"),
+        uploads::PartSpec::file(FILE_FIELD, MAX_IMPORT_BYTES),
+    ],
+    max_total: MAX_IMPORT_BYTES + 2 * uploads::MAX_TEXT_FIELD,
+};
+
+/// The API's form: the file alone (kind and dry run are in the URL).
+const API_FORM: uploads::FormSpec = uploads::FormSpec {
+    parts: &[uploads::PartSpec::file(FILE_FIELD, MAX_IMPORT_BYTES)],
+    max_total: MAX_IMPORT_BYTES,
+};
 
 /// A file over the limit is stopped while it streams in; it is refused in
 /// the import's own words, like any file that cannot be imported.
@@ -243,9 +258,9 @@ pub async fn upload(
     req: HttpRequest,
     lang: Lang,
     StaffUser(user): StaffUser,
-    payload: Multipart,
+    payload: web::Payload,
 ) -> Result<HttpResponse, HtmlError> {
-    let (kind, dry_run, outcome) = match uploads::read_with_limit(payload, MAX_IMPORT_BYTES).await {
+    let (kind, dry_run, outcome) = match uploads::read(&req, payload, &PAGE_FORM).await {
         Ok(form) => {
             let kind = ImportKind::parse(&form.text("kind")).ok_or_else(|| {
                 AppError::BadRequest {
@@ -327,11 +342,12 @@ pub async fn api_import(
     StaffUser(user): StaffUser,
     kind: web::Path<String>,
     query: web::Query<ImportQuery>,
-    payload: Multipart,
+    req: HttpRequest,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let kind = ImportKind::parse(&kind).ok_or(AppError::NotFound)?;
     let dry_run = query.dry_run;
-    let form = uploads::read_with_limit(payload, MAX_IMPORT_BYTES)
+    let form = uploads::read(&req, payload, &API_FORM)
         .await
         .map_err(|e| upload_refusal(kind, dry_run, e))?;
     let report = run_import(&state, &user, kind, form, dry_run).await?;

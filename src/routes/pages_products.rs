@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 
-use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -26,7 +25,7 @@ use crate::i18n::{Lang, Texts};
 use crate::routes::api_products::{PhotoView, event_views};
 use crate::routes::api_sellers::commune_name;
 use crate::routes::uploads::{self, UploadForm};
-use crate::routes::{Chrome, render, see_other, with_db};
+use crate::routes::{Chrome, render, see_other, with_db, with_state};
 use crate::services::catalog::{self, CertificateInput, ProductInput, today_vn};
 use crate::services::lots::{self, EventInput, LotInput, LotStatusInput};
 use crate::services::{Actor, visible_seller};
@@ -684,15 +683,22 @@ pub async fn add_photo(
     lang: Lang,
     user: AuthUser,
     id: web::Path<i64>,
-    payload: Multipart,
+    payload: web::Payload,
 ) -> Result<HttpResponse, HtmlError> {
     let id = id.into_inner();
-    let result = match uploads::read(payload).await {
+    let result = match uploads::read(&req, payload, &uploads::PHOTO_FORM).await {
         Ok(mut form) => match form.files.remove("photo") {
             Some(bytes) => {
                 let actor = user.actor.clone();
-                with_db(&state, move |conn, st| {
-                    catalog::add_photo(conn, &actor, &st.settings.data_dir, id, &bytes)
+                with_state(&state, move |st| {
+                    catalog::upload_photo(
+                        &st.pool,
+                        &st.cpu,
+                        &actor,
+                        &st.settings.data_dir,
+                        id,
+                        bytes,
+                    )
                 })
                 .await
             }
@@ -788,22 +794,23 @@ pub async fn add_certificate(
     lang: Lang,
     user: AuthUser,
     id: web::Path<i64>,
-    payload: Multipart,
+    payload: web::Payload,
 ) -> Result<HttpResponse, HtmlError> {
     let id = id.into_inner();
-    let (input, result) = match uploads::read(payload).await {
+    let (input, result) = match uploads::read(&req, payload, &uploads::CERTIFICATE_FORM).await {
         Ok(mut form) => {
             let input = certificate_input(&form);
             let document = form.files.remove("document");
             let (actor, to_save) = (user.actor.clone(), input.clone());
-            let result = with_db(&state, move |conn, st| {
-                catalog::add_certificate(
-                    conn,
+            let result = with_state(&state, move |st| {
+                catalog::upload_certificate(
+                    &st.pool,
+                    &st.cpu,
                     &actor,
                     &st.settings.data_dir,
                     id,
                     &to_save,
-                    document.as_deref(),
+                    document,
                 )
             })
             .await;
@@ -1110,22 +1117,23 @@ pub async fn add_event(
     lang: Lang,
     user: AuthUser,
     id: web::Path<i64>,
-    payload: Multipart,
+    payload: web::Payload,
 ) -> Result<HttpResponse, HtmlError> {
     let id = id.into_inner();
-    let (input, result) = match uploads::read(payload).await {
+    let (input, result) = match uploads::read(&req, payload, &uploads::EVENT_FORM).await {
         Ok(mut form) => {
             let input = event_input(&form);
             let attachment = form.files.remove("attachment");
             let (actor, to_save) = (user.actor.clone(), input.clone());
-            let result = with_db(&state, move |conn, st| {
-                lots::add_event(
-                    conn,
+            let result = with_state(&state, move |st| {
+                lots::upload_event(
+                    &st.pool,
+                    &st.cpu,
                     &actor,
                     &st.settings.data_dir,
                     id,
                     &to_save,
-                    attachment.as_deref(),
+                    attachment,
                 )
             })
             .await;

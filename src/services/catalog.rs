@@ -6,16 +6,17 @@ use std::path::Path;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::db::DbConn;
+use crate::cpu::{CpuError, CpuPool};
 use crate::db::models::{
     CatalogFilter, Certificate, Lot, NewCertificate, Photo, Product, ProductChanges, Seller,
     current_certificate, now,
 };
+use crate::db::{DbConn, Pool};
 use crate::domain::catalog::{self, Date, Gtin};
 use crate::domain::{CertificateIssuer, FieldErrors, OcopGroup, ProductStatus, Reason, Unit, text};
 use crate::error::AppError;
 use crate::services::media::{self, MediaError};
-use crate::services::{Actor, audit, optional, visible_seller};
+use crate::services::{Actor, audit, db_step, optional, visible_seller};
 
 pub const MAX_NAME: usize = 120;
 pub const MAX_DESCRIPTION: usize = 5_000;
@@ -419,8 +420,32 @@ pub fn media_error(field: &'static str, e: MediaError) -> AppError {
     AppError::field(field, reason)
 }
 
+/// Runs a media job (decode, check, re-encode) on the heavy-work pool.
+/// A full pool is a 503; a decoder that panics on a crafted file refuses
+/// the file as damaged rather than failing the server.
+pub(crate) fn run_media<T, F>(
+    cpu: &CpuPool,
+    field: &'static str,
+    estimate: u64,
+    job: F,
+) -> Result<T, AppError>
+where
+    F: FnOnce() -> Result<T, MediaError> + Send + 'static,
+    T: Send + 'static,
+{
+    match cpu.run(estimate, job) {
+        Ok(done) => done.map_err(|e| media_error(field, e)),
+        Err(CpuError::Busy { retry_after }) => Err(AppError::Busy { retry_after }),
+        Err(CpuError::Panicked(cause)) => {
+            tracing::warn!(field, %cause, "image decoder panicked on an upload");
+            Err(AppError::field(field, Reason::FileDamaged))
+        }
+    }
+}
+
 /// Checks the product's access, then re-encodes and stores a photo and
-/// appends it. Nothing is stored for a refused file.
+/// appends it, on one connection: for the demo and commands. Requests use
+/// [`upload_photo`]. Nothing is stored for a refused file.
 pub fn add_photo(
     conn: &mut DbConn,
     actor: &Actor,
@@ -428,10 +453,44 @@ pub fn add_photo(
     product_id: i64,
     bytes: &[u8],
 ) -> Result<Photo, AppError> {
-    let (product, seller) = managed_product(conn, actor, product_id)?;
+    let target = managed_product(conn, actor, product_id)?;
     let processed = media::process_photo(bytes).map_err(|e| media_error("photo", e))?;
-    media::store_photo(data_dir, &processed).map_err(|e| media_error("photo", e))?;
-    conn.transaction(|conn| {
+    let stored = media::store_photo(data_dir, &processed).map_err(|e| media_error("photo", e))?;
+    save_photo(conn, actor, &target, &processed, stored)
+}
+
+/// [`add_photo`] for a request: the connection is borrowed only for the
+/// access check and for the final short transaction; decoding runs on the
+/// heavy-work pool under a memory reservation estimated from the header,
+/// and the files are written with no connection held. When the row cannot
+/// be saved, the files this upload created are removed again.
+pub fn upload_photo(
+    db: &Pool,
+    cpu: &CpuPool,
+    actor: &Actor,
+    data_dir: &Path,
+    product_id: i64,
+    bytes: Vec<u8>,
+) -> Result<Photo, AppError> {
+    let target = db_step(db, |conn| managed_product(conn, actor, product_id))?;
+    let estimate = media::photo_memory(&bytes).map_err(|e| media_error("photo", e))?;
+    let processed = run_media(cpu, "photo", estimate, move || media::process_photo(&bytes))?;
+    let stored = media::store_photo(data_dir, &processed).map_err(|e| media_error("photo", e))?;
+    db_step(db, |conn| {
+        save_photo(conn, actor, &target, &processed, stored)
+    })
+}
+
+/// Appends a stored photo to the product, with its audit entry; removes
+/// the files this upload created when the transaction fails.
+fn save_photo(
+    conn: &mut DbConn,
+    actor: &Actor,
+    (product, seller): &(Product, Seller),
+    processed: &media::ProcessedPhoto,
+    stored: media::StoredFiles,
+) -> Result<Photo, AppError> {
+    let saved = conn.transaction(|conn| {
         let photo = Photo::append(
             conn,
             product.id,
@@ -450,7 +509,11 @@ pub fn add_photo(
             serde_json::json!({ "product_id": product.id }),
         )?;
         Ok(photo)
-    })
+    });
+    if saved.is_err() {
+        stored.remove();
+    }
+    saved
 }
 
 /// Puts the product's photos in the order given; the first becomes the main
@@ -622,7 +685,8 @@ pub fn validate_certificate(input: &CertificateInput) -> Result<NewCertificate, 
 }
 
 /// Records a certificate, with the scan of the decision when given (PDF or
-/// image, checked like photos).
+/// image, checked like photos), on one connection: for the demo and
+/// commands. Requests use [`upload_certificate`].
 pub fn add_certificate(
     conn: &mut DbConn,
     actor: &Actor,
@@ -634,13 +698,63 @@ pub fn add_certificate(
     let (product, seller) = managed_product(conn, actor, product_id)?;
     let mut new = validate_certificate(input)?;
     new.product_id = product.id;
+    let mut stored = media::StoredFiles::default();
     if let Some(bytes) = document {
         let doc = media::process_document(bytes).map_err(|e| media_error("document", e))?;
-        media::store_document(data_dir, &doc).map_err(|e| media_error("document", e))?;
+        stored = media::store_document(data_dir, &doc).map_err(|e| media_error("document", e))?;
         new.document_file = Some(doc.file_name);
     }
-    conn.transaction(|conn| {
-        let cert = Certificate::insert(conn, &new)?;
+    save_certificate(conn, actor, &(product, seller), &new, stored)
+}
+
+/// [`add_certificate`] for a request: access is checked and the fields
+/// validated first; the scan is decoded on the heavy-work pool and written
+/// with no connection held; then one short transaction saves the row (and
+/// the file is removed again if it cannot).
+pub fn upload_certificate(
+    db: &Pool,
+    cpu: &CpuPool,
+    actor: &Actor,
+    data_dir: &Path,
+    product_id: i64,
+    input: &CertificateInput,
+    document: Option<Vec<u8>>,
+) -> Result<Certificate, AppError> {
+    let target = db_step(db, |conn| managed_product(conn, actor, product_id))?;
+    let mut new = validate_certificate(input)?;
+    new.product_id = target.0.id;
+    let mut stored = media::StoredFiles::default();
+    if let Some(bytes) = document {
+        let doc = process_document_on(cpu, "document", bytes)?;
+        stored = media::store_document(data_dir, &doc).map_err(|e| media_error("document", e))?;
+        new.document_file = Some(doc.file_name);
+    }
+    db_step(db, |conn| {
+        save_certificate(conn, actor, &target, &new, stored)
+    })
+}
+
+/// Checks and re-encodes a document on the heavy-work pool.
+pub(crate) fn process_document_on(
+    cpu: &CpuPool,
+    field: &'static str,
+    bytes: Vec<u8>,
+) -> Result<media::ProcessedDocument, AppError> {
+    let estimate = media::document_memory(&bytes).map_err(|e| media_error(field, e))?;
+    run_media(cpu, field, estimate, move || {
+        media::process_document(&bytes)
+    })
+}
+
+fn save_certificate(
+    conn: &mut DbConn,
+    actor: &Actor,
+    (product, seller): &(Product, Seller),
+    new: &NewCertificate,
+    stored: media::StoredFiles,
+) -> Result<Certificate, AppError> {
+    let saved = conn.transaction(|conn| {
+        let cert = Certificate::insert(conn, new)?;
         audit(
             conn,
             Some(actor),
@@ -651,7 +765,11 @@ pub fn add_certificate(
             serde_json::json!({ "product_id": product.id, "stars": cert.stars, "decision_no": cert.decision_no, "valid_until": cert.valid_until.to_string() }),
         )?;
         Ok(cert)
-    })
+    });
+    if saved.is_err() {
+        stored.remove();
+    }
+    saved
 }
 
 /// Today's date in Vietnam (UTC+7), which decides whether a certificate is

@@ -11,14 +11,15 @@ use std::path::Path;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::DbConn;
+use crate::cpu::{CpuError, CpuPool};
 use crate::db::models::{NewSeller, Product, ProductChanges, Seller, SellerChanges, now};
+use crate::db::{DbConn, Pool};
 use crate::domain::catalog::SUBGROUPS;
 use crate::domain::{BusinessRegNo, FieldErrors, Reason, TaxCode, text};
 use crate::error::AppError;
 use crate::services::catalog::{ProductInput, validate_product};
 use crate::services::sellers::{SellerInput, mask_tax_code, validate};
-use crate::services::{Actor, audit_query};
+use crate::services::{Actor, audit_query, db_step};
 use crate::sheets::{Cell, ReadError, Row, SheetFormat, Table, read_table, unneutralise};
 
 /// At most this many problems are listed in a report (all are counted): a
@@ -659,8 +660,10 @@ fn push_field_errors(problems: &mut Problems, layout: &Layout, row: usize, error
 // ---------------------------------------------------------------- import
 
 /// Imports a spreadsheet of sellers or products, acting as `actor` (staff
-/// or admin). Every row is checked first, keys against the database
-/// included; on any problem nothing is written and the report comes back as
+/// or admin), on one connection: for the `ocop import` command. Requests
+/// use [`import_upload`], which holds no connection while it parses. Every
+/// row is checked first, keys against the database included; on any
+/// problem nothing is written and the report comes back as
 /// [`AppError::ImportRejected`]. Otherwise all rows are written in one
 /// transaction, unless `dry_run`, which writes nothing.
 pub fn import(
@@ -674,6 +677,100 @@ pub fn import(
     if !actor.is_staff_or_admin() {
         return Err(AppError::Forbidden);
     }
+    let parsed = parse(kind, file_name, bytes, dry_run)?;
+    let known = KnownSellers::load(conn, parsed.seller_keys().iter())?;
+    let checked = check(parsed, &known, actor);
+    let stored = stored_skus(conn, &checked.seller_ids())?;
+    let (plan, report) = checked.finish(&stored)?;
+    write(conn, actor, &plan, report)
+}
+
+/// [`import`] for a request: the file is read and its rows checked on the
+/// heavy-work pool under a memory reservation, and connections are borrowed
+/// only for the few lookups of stored keys and for the final transaction.
+pub fn import_upload(
+    db: &Pool,
+    cpu: &CpuPool,
+    actor: &Actor,
+    kind: ImportKind,
+    file_name: String,
+    bytes: Vec<u8>,
+    dry_run: bool,
+) -> Result<ImportReport, AppError> {
+    if !actor.is_staff_or_admin() {
+        return Err(AppError::Forbidden);
+    }
+    let estimate = parse_memory(&file_name, bytes.len());
+    let name = file_name.clone();
+    let parsed = cpu
+        .run(estimate, move || parse(kind, &name, &bytes, dry_run))
+        .map_err(|e| job_error(e, kind, &file_name, dry_run))??;
+    let keys = parsed.seller_keys();
+    let known = db_step(db, |conn| KnownSellers::load(conn, keys.iter()))?;
+    let who = actor.clone();
+    let checked = cpu
+        .run(estimate, move || check(parsed, &known, &who))
+        .map_err(|e| job_error(e, kind, &file_name, dry_run))?;
+    let seller_ids = checked.seller_ids();
+    let stored = db_step(db, |conn| Ok(stored_skus(conn, &seller_ids)?))?;
+    let (plan, report) = checked.finish(&stored)?;
+    db_step(db, |conn| write(conn, actor, &plan, report))
+}
+
+/// A heavy-work pool at capacity is a 503; a reader that panics on a
+/// crafted file refuses the file, it does not fail the server.
+fn job_error(e: CpuError, kind: ImportKind, file_name: &str, dry_run: bool) -> AppError {
+    match e {
+        CpuError::Busy { retry_after } => AppError::Busy { retry_after },
+        CpuError::Panicked(cause) => {
+            tracing::warn!(%cause, file_name, "import reader panicked");
+            ImportReport::refused(
+                kind,
+                file_name,
+                dry_run,
+                FileRefusal::Unreadable(ReadError::Damaged("the file could not be read".into())),
+            )
+        }
+    }
+}
+
+/// What reading and checking a file may cost in memory: the table of
+/// cells, the rows as inputs and their checked values, a few copies of the
+/// text each. An XLSX is compressed, so it counts more per byte.
+fn parse_memory(file_name: &str, len: usize) -> u64 {
+    const MB: u64 = 1024 * 1024;
+    let per_byte = if file_name.to_ascii_lowercase().ends_with(".csv") {
+        12
+    } else {
+        24
+    };
+    (len as u64 * per_byte).clamp(16 * MB, 512 * MB)
+}
+
+/// A file read, its columns matched and its rows turned into inputs: all
+/// that needs no database.
+struct Parsed {
+    rows: ParsedRows,
+    layout: Option<Layout>,
+    problems: Problems,
+    report: ImportReport,
+}
+
+/// The rows of a file as the forms would have them.
+enum ParsedRows {
+    Sellers(Vec<(usize, SellerInput, bool)>),
+    /// Row number, the seller cell, the product.
+    Products(Vec<(usize, String, ProductInput)>),
+}
+
+/// Reads the file and its header; refuses a file that cannot be read or
+/// has no rows.
+fn parse(
+    kind: ImportKind,
+    file_name: &str,
+    bytes: &[u8],
+    dry_run: bool,
+) -> Result<Parsed, AppError> {
     let refuse = |refusal| ImportReport::refused(kind, file_name, dry_run, refusal);
     let table = read_table(file_name, bytes).map_err(|e| {
         if let ReadError::Damaged(detail) = &e {
@@ -688,38 +785,187 @@ pub fn import(
     report.rows = table.rows.len();
     let mut problems = Problems::default();
     let layout = Layout::resolve(kind.columns(), &table, &mut problems);
-    let plan = match &layout {
-        Some(layout) => match kind {
-            ImportKind::Sellers => {
-                Plan::Sellers(check_sellers(conn, actor, &table, layout, &mut problems)?)
-            }
-            ImportKind::Products => {
-                Plan::Products(check_products(conn, actor, &table, layout, &mut problems)?)
-            }
-        },
-        None => Plan::Sellers(Vec::new()),
+    let rows = match (&layout, kind) {
+        (None, _) => ParsedRows::Sellers(Vec::new()),
+        (Some(layout), ImportKind::Sellers) => ParsedRows::Sellers(
+            table
+                .rows
+                .iter()
+                .map(|row| {
+                    let (input, consent_ok) = seller_input(layout.values(&table, row));
+                    (row.number, input, consent_ok)
+                })
+                .collect(),
+        ),
+        (Some(layout), ImportKind::Products) => {
+            let seller_column = layout
+                .columns
+                .iter()
+                .position(|c| c.field == SELLER_KEY_FIELD)
+                .and_then(|i| layout.source[i]);
+            ParsedRows::Products(
+                table
+                    .rows
+                    .iter()
+                    .map(|row| {
+                        let cell = seller_column.map_or("", |i| unneutralise(table.cell(row, i)));
+                        (
+                            row.number,
+                            cell.to_owned(),
+                            product_input(layout.values(&table, row)),
+                        )
+                    })
+                    .collect(),
+            )
+        }
     };
-    if !problems.is_empty() {
-        report.problems = problems.list;
-        report.problems_total = problems.total;
-        report.rows_with_problems = problems.rows.len();
-        return Err(AppError::ImportRejected(Box::new(report)));
+    Ok(Parsed {
+        rows,
+        layout,
+        problems,
+        report,
+    })
+}
+
+impl Parsed {
+    /// Every stored key the rows may refer to: a seller's tax code or
+    /// registration number (a products row's seller cell may be either).
+    fn seller_keys(&self) -> Vec<SellerKey> {
+        match &self.rows {
+            ParsedRows::Sellers(rows) => rows
+                .iter()
+                .filter_map(|(_, input, _)| seller_key(input))
+                .collect(),
+            ParsedRows::Products(rows) => {
+                let mut keys = Vec::new();
+                for (_, cell, _) in rows {
+                    if let Ok(t) = TaxCode::parse(cell) {
+                        keys.push(SellerKey::TaxCode(t.as_str().to_owned()));
+                    }
+                    if let Ok(r) = BusinessRegNo::parse(cell) {
+                        keys.push(SellerKey::RegNo(r.as_str().to_owned()));
+                    }
+                }
+                keys
+            }
+        }
     }
-    let (created, updated) = plan.counts();
-    report.created = created;
-    report.updated = updated;
-    if dry_run {
+}
+
+/// Rows checked against the stored sellers; products still lack the
+/// stored SKUs they update.
+struct Checked {
+    plan: Plan,
+    problems: Problems,
+    report: ImportReport,
+}
+
+/// Checks every row against its fields, the file's other rows and the
+/// stored sellers: no database needed.
+fn check(parsed: Parsed, known: &KnownSellers, actor: &Actor) -> Checked {
+    let Parsed {
+        rows,
+        layout,
+        mut problems,
+        report,
+    } = parsed;
+    let plan = match (&layout, rows) {
+        (Some(layout), ParsedRows::Sellers(rows)) => {
+            Plan::Sellers(check_sellers(actor, rows, known, layout, &mut problems))
+        }
+        (Some(layout), ParsedRows::Products(rows)) => {
+            Plan::Products(check_products(actor, rows, known, layout, &mut problems))
+        }
+        (None, _) => Plan::Sellers(Vec::new()),
+    };
+    Checked {
+        plan,
+        problems,
+        report,
+    }
+}
+
+impl Checked {
+    /// The sellers whose stored SKUs the products rows may update.
+    fn seller_ids(&self) -> Vec<i64> {
+        let Plan::Products(rows) = &self.plan else {
+            return Vec::new();
+        };
+        let mut ids: Vec<i64> = rows.iter().map(|r| r.seller_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// The plan to write, or the refusal listing every problem.
+    fn finish(
+        self,
+        stored: &HashMap<(i64, String), i64>,
+    ) -> Result<(Plan, ImportReport), AppError> {
+        let Checked {
+            mut plan,
+            problems,
+            mut report,
+        } = self;
+        if !problems.is_empty() {
+            report.problems = problems.list;
+            report.problems_total = problems.total;
+            report.rows_with_problems = problems.rows.len();
+            return Err(AppError::ImportRejected(Box::new(report)));
+        }
+        if let Plan::Products(rows) = &mut plan {
+            for row in rows {
+                if let Some(sku) = &row.changes.sku {
+                    row.existing = stored.get(&(row.seller_id, sku.clone())).copied();
+                }
+            }
+        }
+        let (created, updated) = plan.counts();
+        report.created = created;
+        report.updated = updated;
+        Ok((plan, report))
+    }
+}
+
+/// Writes a checked plan in one transaction, unless the report is a dry
+/// run. A key taken meanwhile by another import refuses the whole file.
+fn write(
+    conn: &mut DbConn,
+    actor: &Actor,
+    plan: &Plan,
+    report: ImportReport,
+) -> Result<ImportReport, AppError> {
+    if report.dry_run {
         return Ok(report);
     }
-    let written = conn.transaction(|conn| match &plan {
+    let written = conn.transaction(|conn| match plan {
         Plan::Sellers(rows) => write_sellers(conn, actor, rows, &report),
         Plan::Products(rows) => write_products(conn, actor, rows, &report),
     });
     match written {
         Ok(()) => Ok(report),
-        Err(e) if crate::db::is_unique_violation(&e) => Err(refuse(FileRefusal::Conflict)),
+        Err(e) if crate::db::is_unique_violation(&e) => Err(ImportReport::refused(
+            report.kind,
+            &report.file_name,
+            report.dry_run,
+            FileRefusal::Conflict,
+        )),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The products already stored under these sellers' SKUs: one query per
+/// few hundred sellers, whatever the number of rows.
+fn stored_skus(conn: &mut DbConn, seller_ids: &[i64]) -> QueryResult<HashMap<(i64, String), i64>> {
+    let mut stored = HashMap::new();
+    for chunk in seller_ids.chunks(IN_CHUNK) {
+        for (id, seller_id, sku) in Product::skus_of_sellers(conn, chunk)? {
+            if let Some(sku) = sku {
+                stored.insert((seller_id, sku), id);
+            }
+        }
+    }
+    Ok(stored)
 }
 
 /// What a checked file will write.
@@ -810,22 +1056,13 @@ fn seller_input<'a>(values: impl Iterator<Item = (&'static str, &'a str)>) -> (S
 /// Checks every sellers row: fields, keys repeated in the file, and keys
 /// that belong to a seller the actor does not manage.
 fn check_sellers(
-    conn: &mut DbConn,
     actor: &Actor,
-    table: &Table,
+    rows: Vec<(usize, SellerInput, bool)>,
+    known: &KnownSellers,
     layout: &Layout,
     problems: &mut Problems,
-) -> Result<Vec<SellerRow>, AppError> {
-    let rows: Vec<(usize, SellerInput, bool)> = table
-        .rows
-        .iter()
-        .map(|row| {
-            let (input, consent_ok) = seller_input(layout.values(table, row));
-            (row.number, input, consent_ok)
-        })
-        .collect();
+) -> Vec<SellerRow> {
     let keys: Vec<Option<SellerKey>> = rows.iter().map(|(_, input, _)| seller_key(input)).collect();
-    let known = KnownSellers::load(conn, keys.iter().flatten())?;
     let mut first_row: HashMap<&SellerKey, usize> = HashMap::new();
     let mut checked = Vec::with_capacity(rows.len());
     for ((number, input, consent_ok), key) in rows.iter().zip(&keys) {
@@ -892,7 +1129,7 @@ fn check_sellers(
             }
         }
     }
-    Ok(checked)
+    checked
 }
 
 /// What a key finds among the sellers already stored.
@@ -1106,37 +1343,16 @@ fn product_input<'a>(values: impl Iterator<Item = (&'static str, &'a str)>) -> P
 /// Checks every products row: fields, the seller (one the actor manages),
 /// a SKU (the key, so required here) and SKUs repeated in the file.
 fn check_products(
-    conn: &mut DbConn,
     actor: &Actor,
-    table: &Table,
+    rows: Vec<(usize, String, ProductInput)>,
+    known: &KnownSellers,
     layout: &Layout,
     problems: &mut Problems,
-) -> Result<Vec<ProductRow>, AppError> {
-    let seller_column = layout
-        .columns
-        .iter()
-        .position(|c| c.field == SELLER_KEY_FIELD)
-        .and_then(|i| layout.source[i]);
-    let seller_cell = |row: &Row| seller_column.map_or("", |i| unneutralise(table.cell(row, i)));
-    // Each seller cell may be a tax code or a registration number: look
-    // both up, for the whole file at once.
-    let mut keys = Vec::new();
-    for row in &table.rows {
-        let cell = seller_cell(row);
-        if let Ok(t) = TaxCode::parse(cell) {
-            keys.push(SellerKey::TaxCode(t.as_str().to_owned()));
-        }
-        if let Ok(r) = BusinessRegNo::parse(cell) {
-            keys.push(SellerKey::RegNo(r.as_str().to_owned()));
-        }
-    }
-    let known = KnownSellers::load(conn, keys.iter())?;
+) -> Vec<ProductRow> {
     let seller_label = layout.label(SELLER_KEY_FIELD).to_owned();
-    let mut checked: Vec<ProductRow> = Vec::with_capacity(table.rows.len());
+    let mut checked: Vec<ProductRow> = Vec::with_capacity(rows.len());
     let mut first_row: HashMap<(i64, String), usize> = HashMap::new();
-    for row in &table.rows {
-        let number = row.number;
-        let cell = seller_cell(row);
+    for (number, cell, input) in rows {
         let seller_id = if cell.is_empty() {
             problems.push(
                 number,
@@ -1146,7 +1362,7 @@ fn check_products(
             );
             None
         } else {
-            match known.managed_by(actor, cell) {
+            match known.managed_by(actor, &cell) {
                 Found::One(seller) => Some(seller.id),
                 Found::Several => {
                     problems.push(
@@ -1168,7 +1384,6 @@ fn check_products(
                 }
             }
         };
-        let input = product_input(layout.values(table, row));
         let sku_given = !input.sku.trim().is_empty();
         if !sku_given {
             problems.push(
@@ -1202,29 +1417,7 @@ fn check_products(
             Err(errors) => push_field_errors(problems, layout, number, &errors),
         }
     }
-    // The products already stored under these sellers' SKUs: one query per
-    // few hundred sellers, whatever the number of rows.
-    let mut seller_ids: Vec<i64> = checked.iter().map(|r| r.seller_id).collect();
-    seller_ids.sort_unstable();
-    seller_ids.dedup();
-    let mut stored: HashMap<(i64, String), i64> = HashMap::new();
-    for chunk in seller_ids.chunks(IN_CHUNK) {
-        let found = Product::skus_of_sellers(conn, chunk)?;
-        for (id, seller_id, sku) in found {
-            if let Some(sku) = sku {
-                stored.insert((seller_id, sku), id);
-            }
-        }
-    }
-    Ok(checked
-        .into_iter()
-        .map(|mut row| {
-            if let Some(sku) = &row.changes.sku {
-                row.existing = stored.get(&(row.seller_id, sku.clone())).copied();
-            }
-            row
-        })
-        .collect())
+    checked
 }
 
 /// Slugs for new products without a query per product: every slug in use

@@ -6,14 +6,15 @@ use std::path::Path;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
-use crate::db::DbConn;
+use crate::cpu::CpuPool;
 use crate::db::models::{Lot, LotChanges, NewTraceEvent, Product, Seller, TraceEvent, now};
+use crate::db::{DbConn, Pool};
 use crate::domain::catalog::{self, Date};
 use crate::domain::{CommuneCode, EventKind, FieldErrors, LotStatus, Reason, text};
 use crate::error::AppError;
-use crate::services::catalog::{managed_product, media_error};
+use crate::services::catalog::{managed_product, media_error, process_document_on};
 use crate::services::media;
-use crate::services::{Actor, audit};
+use crate::services::{Actor, audit, db_step};
 
 /// A lot as typed or sent.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -316,8 +317,9 @@ fn parse_local_time(value: &str) -> Result<NaiveDateTime, Reason> {
 }
 
 /// Appends an event to a lot, with an optional attachment (PDF or image,
-/// checked like photos). Events are never edited: a correction is a new
-/// event pointing at the one it corrects.
+/// checked like photos), on one connection: for the demo and commands.
+/// Requests use [`upload_event`]. Events are never edited: a correction is
+/// a new event pointing at the one it corrects.
 pub fn add_event(
     conn: &mut DbConn,
     actor: &Actor,
@@ -326,6 +328,47 @@ pub fn add_event(
     input: &EventInput,
     attachment: Option<&[u8]>,
 ) -> Result<TraceEvent, AppError> {
+    let (mut new, seller_id) = check_event(conn, actor, lot_id, input)?;
+    let mut stored = media::StoredFiles::default();
+    if let Some(bytes) = attachment {
+        let doc = media::process_document(bytes).map_err(|e| media_error("attachment", e))?;
+        stored = media::store_document(data_dir, &doc).map_err(|e| media_error("attachment", e))?;
+        new.attachment_file = Some(doc.file_name);
+    }
+    save_event(conn, actor, seller_id, &new, stored)
+}
+
+/// [`add_event`] for a request: access and fields are checked in a first
+/// short step, the attachment is decoded on the heavy-work pool and
+/// written with no connection held, then one short transaction appends
+/// the event (and removes the file again if it cannot).
+pub fn upload_event(
+    db: &Pool,
+    cpu: &CpuPool,
+    actor: &Actor,
+    data_dir: &Path,
+    lot_id: i64,
+    input: &EventInput,
+    attachment: Option<Vec<u8>>,
+) -> Result<TraceEvent, AppError> {
+    let (mut new, seller_id) = db_step(db, |conn| check_event(conn, actor, lot_id, input))?;
+    let mut stored = media::StoredFiles::default();
+    if let Some(bytes) = attachment {
+        let doc = process_document_on(cpu, "attachment", bytes)?;
+        stored = media::store_document(data_dir, &doc).map_err(|e| media_error("attachment", e))?;
+        new.attachment_file = Some(doc.file_name);
+    }
+    db_step(db, |conn| save_event(conn, actor, seller_id, &new, stored))
+}
+
+/// Checks access and every field of an event; returns it (without its
+/// attachment) and the seller whose lot it is.
+fn check_event(
+    conn: &mut DbConn,
+    actor: &Actor,
+    lot_id: i64,
+    input: &EventInput,
+) -> Result<(NewTraceEvent, i64), AppError> {
     let (lot, _, seller) = managed_lot(conn, actor, lot_id)?;
     let mut e = FieldErrors::new();
     let kind = e.check("kind", EventKind::parse(&input.kind));
@@ -362,41 +405,47 @@ pub fn add_event(
         return Err(e.into());
     };
     e.into_result()?;
-    let attachment_file = match attachment {
-        Some(bytes) => {
-            let doc = media::process_document(bytes).map_err(|e| media_error("attachment", e))?;
-            media::store_document(data_dir, &doc).map_err(|e| media_error("attachment", e))?;
-            Some(doc.file_name)
-        }
-        None => None,
-    };
-    conn.transaction(|conn| {
-        let event = TraceEvent::append(
-            conn,
-            &NewTraceEvent {
-                lot_id: lot.id,
-                kind: kind.as_str().to_owned(),
-                happened_at,
-                place,
-                actor: who,
-                note,
-                corrects_event_id: corrects,
-                attachment_file,
-                recorded_by: Some(actor.user_id),
-                created_at: now(),
-            },
-        )?;
+    Ok((
+        NewTraceEvent {
+            lot_id: lot.id,
+            kind: kind.as_str().to_owned(),
+            happened_at,
+            place,
+            actor: who,
+            note,
+            corrects_event_id: corrects,
+            attachment_file: None,
+            recorded_by: Some(actor.user_id),
+            created_at: now(),
+        },
+        seller.id,
+    ))
+}
+
+fn save_event(
+    conn: &mut DbConn,
+    actor: &Actor,
+    seller_id: i64,
+    new: &NewTraceEvent,
+    stored: media::StoredFiles,
+) -> Result<TraceEvent, AppError> {
+    let saved = conn.transaction(|conn| {
+        let event = TraceEvent::append(conn, new)?;
         audit(
             conn,
             Some(actor),
-            Some(seller.id),
+            Some(seller_id),
             "event_recorded",
             "trace_event",
             Some(event.id),
-            serde_json::json!({ "lot_id": lot.id, "kind": event.kind, "corrects": event.corrects_event_id }),
+            serde_json::json!({ "lot_id": event.lot_id, "kind": event.kind, "corrects": event.corrects_event_id }),
         )?;
         Ok(event)
-    })
+    });
+    if saved.is_err() {
+        stored.remove();
+    }
+    saved
 }
 
 /// A lot with its product and events, for its managers.

@@ -67,9 +67,13 @@ pub const MIN_SIDE: u32 = 64;
 /// Widest a re-encoded document image may be; enough to read a certificate.
 pub const DOCUMENT_MAX_WIDTH: u32 = 1600;
 
-/// Ceiling for the decoder's allocations. 40 MP at 16-bit RGBA is 320 MB,
-/// so an honest image always fits and only a lying one hits it.
-const MAX_DECODE_ALLOC: u64 = 512 * 1024 * 1024;
+/// Scratch the triangle resize may use (it keeps a float RGBA copy of
+/// `source width x target height`); past it the box-averaging thumbnail,
+/// which allocates only its output, shrinks the image instead.
+const RESIZE_SCRATCH_MAX: u64 = 64 * 1024 * 1024;
+/// Allocations outside the pixel buffers (decoder tables, row buffers,
+/// encoder state), added to every estimate.
+const ESTIMATE_SLACK: u64 = 8 * 1024 * 1024;
 /// Good enough for product photos and about a third the size of quality 95.
 const JPEG_QUALITY: u8 = 82;
 /// Hex characters of the SHA-256 kept in names: 128 bits, collision-free in
@@ -134,11 +138,11 @@ impl fmt::Debug for ProcessedDocument {
 /// decoded), then a decode under memory limits. EXIF orientation is applied
 /// and transparency is flattened onto white.
 pub fn process_photo(bytes: &[u8]) -> Result<ProcessedPhoto, MediaError> {
-    let image = check_and_decode(bytes, MediaError::NotAnImage)?;
-    let large = fit_width(&image, PHOTO_LARGE_WIDTH);
+    let image = check_and_decode(bytes, MediaError::NotAnImage, PHOTO_LARGE_WIDTH)?;
+    let large = fit_width(image, PHOTO_LARGE_WIDTH);
     // From the large rendition rather than the original: a fraction of the
     // work, and indistinguishable at 320 px.
-    let small = fit_width(&large, PHOTO_SMALL_WIDTH);
+    let small = shrink_to_width(&large, PHOTO_SMALL_WIDTH).unwrap_or_else(|| large.clone());
     let large_jpeg = encode_jpeg(&large)?;
     let small_jpeg = encode_jpeg(&small)?;
     Ok(ProcessedPhoto {
@@ -150,9 +154,46 @@ pub fn process_photo(bytes: &[u8]) -> Result<ProcessedPhoto, MediaError> {
     })
 }
 
+/// The most memory [`process_photo`] will use on `bytes`, from the header
+/// alone (no pixel is decoded): the decoded buffer at its real depth
+/// (16-bit channels count twice), the decoder's own working buffers, the
+/// 8-bit copy, and the resizing buffers. The same checks run as in
+/// [`process_photo`], so a file refused there is refused here, cheaply.
+pub fn photo_memory(bytes: &[u8]) -> Result<u64, MediaError> {
+    Ok(inspect(bytes, MediaError::NotAnImage, PHOTO_LARGE_WIDTH)?.estimate)
+}
+
+/// Like [`photo_memory`] for [`process_document`]: a PDF costs a copy of
+/// itself, an image what decoding and shrinking it costs.
+pub fn document_memory(bytes: &[u8]) -> Result<u64, MediaError> {
+    check_size(bytes)?;
+    if bytes.starts_with(b"%PDF-") {
+        return Ok(bytes.len() as u64 + ESTIMATE_SLACK);
+    }
+    Ok(inspect(bytes, MediaError::NotAPdfOrImage, DOCUMENT_MAX_WIDTH)?.estimate)
+}
+
+/// Files a store call created (not those already there), so that they can
+/// be removed again when the database refuses the row that names them.
+#[derive(Debug, Default)]
+#[must_use = "remove the files when the row naming them is not saved"]
+pub struct StoredFiles(Vec<PathBuf>);
+
+impl StoredFiles {
+    /// Removes the files, best effort: a leftover is harmless (content
+    /// addressed, never listed) but is logged.
+    pub fn remove(self) {
+        for path in self.0 {
+            if let Err(e) = fs::remove_file(&path) {
+                tracing::warn!(path = %path.display(), cause = %e, "cannot remove an unsaved upload");
+            }
+        }
+    }
+}
+
 /// Writes both renditions under `{data_dir}/media/` as `{key}-320.jpg` and
 /// `{key}-1024.jpg`, crash-safely; a rendition already there is kept.
-pub fn store_photo(data_dir: &Path, photo: &ProcessedPhoto) -> Result<(), MediaError> {
+pub fn store_photo(data_dir: &Path, photo: &ProcessedPhoto) -> Result<StoredFiles, MediaError> {
     if !is_key(&photo.key) {
         return Err(MediaError::Storage(format!(
             "refusing to store photo under malformed key {:?}",
@@ -160,16 +201,26 @@ pub fn store_photo(data_dir: &Path, photo: &ProcessedPhoto) -> Result<(), MediaE
         )));
     }
     let dir = data_dir.join("media");
-    write_once(
+    let mut created = StoredFiles::default();
+    created.0.extend(write_once(
         &dir,
         &format!("{}-{PHOTO_SMALL_WIDTH}.jpg", photo.key),
         &photo.small,
-    )?;
-    write_once(
+    )?);
+    match write_once(
         &dir,
         &format!("{}-{PHOTO_LARGE_WIDTH}.jpg", photo.key),
         &photo.large,
-    )
+    ) {
+        Ok(large) => {
+            created.0.extend(large);
+            Ok(created)
+        }
+        Err(e) => {
+            created.remove();
+            Err(e)
+        }
+    }
 }
 
 /// Checks a document. A PDF (starting with `%PDF-` and with `%%EOF` in its
@@ -191,8 +242,8 @@ pub fn process_document(bytes: &[u8]) -> Result<ProcessedDocument, MediaError> {
             content_type: "application/pdf",
         });
     }
-    let image = check_and_decode(bytes, MediaError::NotAPdfOrImage)?;
-    let jpeg = encode_jpeg(&fit_width(&image, DOCUMENT_MAX_WIDTH))?;
+    let image = check_and_decode(bytes, MediaError::NotAPdfOrImage, DOCUMENT_MAX_WIDTH)?;
+    let jpeg = encode_jpeg(&fit_width(image, DOCUMENT_MAX_WIDTH))?;
     Ok(ProcessedDocument {
         file_name: format!("{}.jpg", content_key(&jpeg)),
         bytes: jpeg,
@@ -202,14 +253,15 @@ pub fn process_document(bytes: &[u8]) -> Result<ProcessedDocument, MediaError> {
 
 /// Writes a document under `{data_dir}/files/{file_name}`, crash-safely; a
 /// file already there is kept.
-pub fn store_document(data_dir: &Path, doc: &ProcessedDocument) -> Result<(), MediaError> {
+pub fn store_document(data_dir: &Path, doc: &ProcessedDocument) -> Result<StoredFiles, MediaError> {
     if !is_file_name(&doc.file_name) {
         return Err(MediaError::Storage(format!(
             "refusing to store document under malformed name {:?}",
             doc.file_name
         )));
     }
-    write_once(&data_dir.join("files"), &doc.file_name, &doc.bytes)
+    let created = write_once(&data_dir.join("files"), &doc.file_name, &doc.bytes)?;
+    Ok(StoredFiles(created.into_iter().collect()))
 }
 
 /// Path of a stored photo rendition, for serving. `None` unless `name` is
@@ -361,10 +413,25 @@ fn trim_padding(bytes: &[u8]) -> &[u8] {
     &bytes[..end]
 }
 
-/// Runs every check and decodes to an opaque RGB image with EXIF
-/// orientation applied. `not_image` is the error for unrecognised content,
-/// which differs between photos and documents.
-fn check_and_decode(bytes: &[u8], not_image: MediaError) -> Result<RgbImage, MediaError> {
+/// What the header says about an image, and what decoding it will cost.
+struct Inspected {
+    format: ImageFormat,
+    width: u32,
+    height: u32,
+    /// Bytes of the decoded buffer at the decoder's depth.
+    decoded: u64,
+    /// Peak bytes of decoding and shrinking, see [`photo_memory`].
+    estimate: u64,
+}
+
+/// Every check that needs no pixel: size, type, completeness, dimensions;
+/// then the memory estimate from the header. `target_width` is the widest
+/// rendition that will be made.
+fn inspect(
+    bytes: &[u8],
+    not_image: MediaError,
+    target_width: u32,
+) -> Result<Inspected, MediaError> {
     check_size(bytes)?;
     let format = sniff(bytes).ok_or(not_image.clone())?;
     if !is_complete(format, bytes) {
@@ -373,9 +440,10 @@ fn check_and_decode(bytes: &[u8], not_image: MediaError) -> Result<RgbImage, Med
 
     // Header only: no pixel buffer exists yet, so a 100 000 x 100 000 bomb
     // costs nothing to refuse.
-    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
-        .into_dimensions()
+    let mut decoder = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_decoder()
         .map_err(|e| decode_error(e, &not_image))?;
+    let (width, height) = decoder.dimensions();
     let pixels = u64::from(width) * u64::from(height);
     if pixels > MAX_MEGAPIXELS * 1_000_000 {
         return Err(MediaError::TooManyPixels {
@@ -386,19 +454,77 @@ fn check_and_decode(bytes: &[u8], not_image: MediaError) -> Result<RgbImage, Med
     if width < MIN_SIDE || height < MIN_SIDE {
         return Err(MediaError::TooSmall);
     }
+    let color = decoder.color_type();
+    let decoded = decoder.total_bytes();
+    let rotated = decoder
+        .orientation()
+        .is_ok_and(|o| o != Orientation::NoTransforms);
 
-    // The limits pin the decoder to the size we just approved, so a file
-    // whose later data disagrees with its header cannot allocate more.
+    // The decoders' own buffers, beyond the output: a progressive JPEG
+    // keeps every coefficient (2 bytes a sample, 3 samples a pixel); a WebP
+    // decodes into a canvas and a frame of 4 bytes a pixel each; PNG works
+    // a row at a time.
+    let scratch = match format {
+        ImageFormat::Jpeg => pixels * 6,
+        ImageFormat::WebP => pixels * 8,
+        _ => u64::from(width) * 16,
+    };
+    // Applying EXIF orientation makes a turned copy of the decoded buffer.
+    let turned = if rotated { decoded } else { 0 };
+    // The 8-bit RGB copy, and for alpha kinds other than RGBA8/16 an RGBA8
+    // step before it.
+    let rgb = pixels * 3;
+    let rgba_step = match color {
+        image::ColorType::Rgba8 | image::ColorType::Rgba16 => 0,
+        c if c.has_alpha() => pixels * 4,
+        _ => 0,
+    };
+    let (out_w, out_h) = fitted(width, height, target_width);
+    let out_pixels = u64::from(out_w) * u64::from(out_h);
+    // The rendition, its smaller sibling and the JPEG being written.
+    let outputs = out_pixels * 3 * 2 + out_pixels;
+    let decoding = decoded + scratch.max(turned);
+    let flattening = decoded + rgba_step + rgb;
+    let shrinking = rgb + resize_scratch(width, out_h, target_width) + outputs;
+    let estimate = decoding.max(flattening).max(shrinking) + ESTIMATE_SLACK;
+    Ok(Inspected {
+        format,
+        width,
+        height,
+        decoded,
+        estimate,
+    })
+}
+
+/// Runs every check and decodes to an opaque RGB image with EXIF
+/// orientation applied. `not_image` is the error for unrecognised content,
+/// which differs between photos and documents.
+fn check_and_decode(
+    bytes: &[u8],
+    not_image: MediaError,
+    target_width: u32,
+) -> Result<RgbImage, MediaError> {
+    let Inspected {
+        format,
+        width,
+        height,
+        decoded,
+        estimate,
+    } = inspect(bytes, not_image.clone(), target_width)?;
+
+    // The limits pin the decoder to the size we just approved, and to the
+    // memory reserved for it, so a file whose later data disagrees with
+    // its header cannot allocate more.
     let mut limits = Limits::default();
     limits.max_image_width = Some(width);
     limits.max_image_height = Some(height);
-    limits.max_alloc = Some(MAX_DECODE_ALLOC);
+    limits.max_alloc = Some(estimate);
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(limits);
     let mut decoder = reader
         .into_decoder()
         .map_err(|e| decode_error(e, &not_image))?;
-    if decoder.total_bytes() > MAX_DECODE_ALLOC {
+    if decoder.total_bytes() > decoded {
         return Err(MediaError::Truncated);
     }
     // A broken EXIF block should not cost the seller their photo.
@@ -429,6 +555,21 @@ fn flatten_onto_white(image: DynamicImage) -> RgbImage {
     if !image.color().has_alpha() {
         return image.into_rgb8();
     }
+    // 16-bit RGBA straight to 8-bit RGB: an 8-bit RGBA copy in between
+    // would cost another 4 bytes a pixel at the peak.
+    if let DynamicImage::ImageRgba16(rgba) = &image {
+        return RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+            let [r, g, b, a] = rgba.get_pixel(x, y).0;
+            let a = u32::from(a);
+            let blend = |c: u16| {
+                let c = u32::from(c) * a + 65_535 * (65_535 - a);
+                // Back to 0..=65535, then to 8 bits, rounding both times.
+                let c16 = (c + 32_767) / 65_535;
+                ((c16 * 255 + 32_767) / 65_535) as u8
+            };
+            Rgb([blend(r), blend(g), blend(b)])
+        });
+    }
     let rgba = image.into_rgba8();
     RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
         let [r, g, b, a] = rgba.get_pixel(x, y).0;
@@ -438,18 +579,61 @@ fn flatten_onto_white(image: DynamicImage) -> RgbImage {
     })
 }
 
+/// The size of `width x height` scaled to at most `max_width` wide,
+/// keeping the aspect ratio; never upscaled.
+fn fitted(width: u32, height: u32, max_width: u32) -> (u32, u32) {
+    if width <= max_width {
+        return (width, height);
+    }
+    let new_h =
+        (u64::from(height) * u64::from(max_width) + u64::from(width) / 2) / u64::from(width.max(1));
+    (max_width, u32::try_from(new_h).unwrap_or(u32::MAX).max(1))
+}
+
+/// Scratch of the triangle resize from `width` wide to `target_width x
+/// new_height`: a float RGBA copy of `width x new_height`, unless it is over
+/// [`RESIZE_SCRATCH_MAX`] and the thumbnail is used instead.
+fn resize_scratch(width: u32, new_height: u32, target_width: u32) -> u64 {
+    if width <= target_width {
+        return 0;
+    }
+    let triangle = u64::from(width) * u64::from(new_height) * 16;
+    if triangle <= RESIZE_SCRATCH_MAX {
+        triangle
+    } else {
+        0
+    }
+}
+
 /// Scales to `max_width` wide keeping the aspect ratio; narrower images are
 /// returned as they are, since upscaling only adds bytes.
-fn fit_width(image: &RgbImage, max_width: u32) -> RgbImage {
+fn fit_width(image: RgbImage, max_width: u32) -> RgbImage {
+    match shrink_to_width(&image, max_width) {
+        Some(smaller) => smaller,
+        None => image,
+    }
+}
+
+/// The image scaled to `max_width` wide, or `None` when it is not wider.
+fn shrink_to_width(image: &RgbImage, max_width: u32) -> Option<RgbImage> {
     let (w, h) = image.dimensions();
     if w <= max_width {
-        return image.clone();
+        return None;
     }
-    let new_h = (u64::from(h) * u64::from(max_width) + u64::from(w) / 2) / u64::from(w);
-    let new_h = u32::try_from(new_h).unwrap_or(u32::MAX).max(1);
+    let (new_w, new_h) = fitted(w, h, max_width);
+    if resize_scratch(w, new_h, max_width) == 0 {
+        // A very large or very tall source: box averaging over each output
+        // pixel's footprint, allocating only the output.
+        return Some(image::imageops::thumbnail(image, new_w, new_h));
+    }
     // Triangle averages over the whole footprint when shrinking, so no
     // aliasing, at a fraction of Lanczos3's cost.
-    image::imageops::resize(image, max_width, new_h, FilterType::Triangle)
+    Some(image::imageops::resize(
+        image,
+        new_w,
+        new_h,
+        FilterType::Triangle,
+    ))
 }
 
 /// Baseline JPEG, no EXIF, ICC or comment: image's encoder writes only the
@@ -500,7 +684,8 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// within a filesystem is atomic, so readers and crashes never see half a
 /// file. Names are content hashes, so an existing file already holds these
 /// bytes, and two concurrent writers of the same name write the same data.
-fn write_once(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), MediaError> {
+/// Returns the path when this call created the file.
+fn write_once(dir: &Path, name: &str, bytes: &[u8]) -> Result<Option<PathBuf>, MediaError> {
     let path = dir.join(name);
     let storage = |what: &str, p: &Path, e: std::io::Error| {
         let cause = format!("{what} {}: {e}", p.display());
@@ -514,7 +699,7 @@ fn write_once(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), MediaError> {
         .try_exists()
         .map_err(|e| storage("checking", &path, e))?
     {
-        return Ok(());
+        return Ok(None);
     }
     fs::create_dir_all(dir).map_err(|e| storage("creating", dir, e))?;
 
@@ -528,11 +713,14 @@ fn write_once(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), MediaError> {
         file.sync_all()?;
         fs::rename(&tmp, &path)
     })();
-    result.map_err(|e| {
-        // Best effort: the error being reported matters more than the leftover.
-        let _ = fs::remove_file(&tmp);
-        storage("writing", &path, e)
-    })
+    match result {
+        Ok(()) => Ok(Some(path)),
+        Err(e) => {
+            // Best effort: the error being reported matters more than the leftover.
+            let _ = fs::remove_file(&tmp);
+            Err(storage("writing", &path, e))
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -848,6 +1036,48 @@ mod tests {
     }
 
     #[test]
+    fn memory_estimate_counts_16_bit_channels_and_the_8_bit_copy() {
+        // Not wider than the large rendition, so no resize buffer hides
+        // the difference the depth makes.
+        let (w, h) = (1000u32, 800u32);
+        let pixels = u64::from(w) * u64::from(h);
+        let raw: Vec<u16> = (0..pixels * 4).map(|i| (i % 65_521) as u16).collect();
+        let bytes: Vec<u8> = raw.iter().flat_map(|v| v.to_ne_bytes()).collect();
+        let mut png = Vec::new();
+        PngEncoder::new(&mut png)
+            .write_image(&bytes, w, h, image::ExtendedColorType::Rgba16)
+            .unwrap();
+        let estimate = photo_memory(&png).unwrap();
+        // The 16-bit RGBA buffer (8 bytes a pixel) and the RGB8 copy at once.
+        assert!(estimate >= pixels * 8 + pixels * 3, "{estimate}");
+        assert!(estimate < pixels * 8 * 4 + ESTIMATE_SLACK, "{estimate}");
+        // The decoder's allocation limit is that estimate, and it suffices.
+        let photo = process_photo(&png).unwrap();
+        assert_eq!((photo.width, photo.height), (1000, 800));
+
+        // The same pixels at 8 bits cost about half.
+        let rgba8 = RgbaImage::from_pixel(w, h, image::Rgba([10, 20, 30, 255]));
+        let small = photo_memory(&png_of_rgba(&rgba8)).unwrap();
+        assert!(small < estimate, "{small} vs {estimate}");
+        // A document is estimated the same way; a PDF costs its own size.
+        assert!(document_memory(&png).unwrap() >= pixels * 8);
+        assert!(document_memory(b"%PDF-1.4\n%%EOF").unwrap() < ESTIMATE_SLACK + 100);
+    }
+
+    #[test]
+    fn a_tall_image_is_shrunk_without_a_float_copy_of_it() {
+        // 1100 x 30000: the triangle filter would keep 1100 x 27927 float
+        // RGBA pixels (491 MB); the thumbnail path keeps only its output.
+        let (w, h) = (1100u32, 30_000u32);
+        let (_, new_h) = fitted(w, h, PHOTO_LARGE_WIDTH);
+        assert_eq!(resize_scratch(w, new_h, PHOTO_LARGE_WIDTH), 0);
+        let image = RgbImage::from_pixel(w, h, Rgb([200, 100, 50]));
+        let shrunk = shrink_to_width(&image, PHOTO_LARGE_WIDTH).unwrap();
+        assert_eq!(shrunk.dimensions(), (1024, new_h));
+        assert!(shrink_to_width(&shrunk, PHOTO_LARGE_WIDTH).is_none());
+    }
+
+    #[test]
     fn tiny_image_is_too_small() {
         let png = png_of_rgba(&RgbaImage::new(200, 63));
         assert_eq!(process_photo(&png), Err(MediaError::TooSmall));
@@ -898,9 +1128,10 @@ mod tests {
     fn store_then_path_round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let photo = process_photo(&demo_image_png(10, 400, 300)).unwrap();
-        store_photo(dir.path(), &photo).unwrap();
-        // Storing again is a no-op, not an error.
-        store_photo(dir.path(), &photo).unwrap();
+        let first = store_photo(dir.path(), &photo).unwrap();
+        assert_eq!(first.0.len(), 2);
+        // Storing again is a no-op, not an error, and creates nothing.
+        assert!(store_photo(dir.path(), &photo).unwrap().0.is_empty());
         let small = media_path(dir.path(), &format!("{}-320.jpg", photo.key)).unwrap();
         let large = media_path(dir.path(), &format!("{}-1024.jpg", photo.key)).unwrap();
         assert_eq!(fs::read(small).unwrap(), photo.small);
@@ -908,8 +1139,8 @@ mod tests {
 
         let pdf = b"%PDF-1.4\n%%EOF".to_vec();
         let doc = process_document(&pdf).unwrap();
-        store_document(dir.path(), &doc).unwrap();
-        store_document(dir.path(), &doc).unwrap();
+        let _ = store_document(dir.path(), &doc).unwrap();
+        let _ = store_document(dir.path(), &doc).unwrap();
         let path = file_path(dir.path(), &doc.file_name).unwrap();
         assert_eq!(fs::read(path).unwrap(), pdf);
 

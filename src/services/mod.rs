@@ -17,8 +17,8 @@ pub mod scans;
 pub mod sellers;
 pub mod stamps;
 
-use crate::db::DbConn;
 use crate::db::models::{NewAuditEntry, Seller, now};
+use crate::db::{DbConn, Pool};
 use crate::domain::Role;
 use crate::error::AppError;
 
@@ -60,6 +60,17 @@ pub(crate) fn optional<T>(
     } else {
         errors.check(field, parse(value)).map(Some)
     }
+}
+
+/// Runs one step on a connection borrowed for that step only, so that a
+/// use case with heavy work between its database steps holds no
+/// connection while it works.
+pub(crate) fn db_step<T>(
+    db: &Pool,
+    step: impl FnOnce(&mut DbConn) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let mut conn = db.get()?;
+    step(&mut conn)
 }
 
 /// Loads a seller the actor may see; anyone else's is "not found", so ids

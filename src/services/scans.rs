@@ -873,6 +873,9 @@ mod tests {
             trusted_proxies: None,
             smtp_timeout: 20,
             mail_retry: 60,
+            cpu_threads: 1,
+            cpu_queue: 4,
+            cpu_memory_mb: 256,
             copy_scan_limit: 20,
             copy_networks: 3,
         })

@@ -467,6 +467,7 @@ async fn files_that_are_not_what_they_say_or_too_big_are_refused() {
         "{body}"
     );
 
+    // A part the import form does not take is refused by name, unread.
     let (status, body) = app
         .post_multipart(
             "/api/v1/imports/products",
@@ -477,6 +478,15 @@ async fn files_that_are_not_what_they_say_or_too_big_are_refused() {
                 data: b"no file",
             }],
         )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap_or("").contains("\"note\""),
+        "{body}"
+    );
+
+    let (status, body) = app
+        .post_multipart("/api/v1/imports/products", &token, &[])
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(

@@ -9,6 +9,7 @@ mod catalog_pages;
 mod cli;
 mod csrf;
 mod exports;
+mod heavy;
 mod helpers;
 mod hostile;
 mod hostile_sheets;
