@@ -79,6 +79,12 @@ pub struct ConfigArgs {
     /// reported as a possible copy.
     #[arg(long, env = "OCOP_COPY_NETWORKS", default_value_t = 5, global = true)]
     pub copy_networks: i64,
+    /// Label files rendered at once across the instance (at least 1).
+    #[arg(long, env = "OCOP_LABEL_THREADS", default_value_t = 2, global = true)]
+    pub label_threads: usize,
+    /// Label renders that may wait for a thread; past that, 503.
+    #[arg(long, env = "OCOP_LABEL_QUEUE", default_value_t = 16, global = true)]
+    pub label_queue: usize,
 }
 
 /// Where the data lives; chosen from the URL's scheme, never by trying each
@@ -163,6 +169,8 @@ pub struct Settings {
     pub trust_proxy: bool,
     pub copy_scan_limit: i32,
     pub copy_networks: i64,
+    pub label_threads: usize,
+    pub label_queue: usize,
 }
 
 /// Why the settings could not be made; printed to the operator at start-up.
@@ -231,6 +239,8 @@ impl Settings {
             trust_proxy: args.trust_proxy,
             copy_scan_limit: args.copy_scan_limit.max(1),
             copy_networks: args.copy_networks.max(1),
+            label_threads: args.label_threads.clamp(1, 64),
+            label_queue: args.label_queue.min(10_000),
         })
     }
 

@@ -48,6 +48,12 @@ pub enum AppError {
     TooManyRequests { retry_after: u64 },
     #[error("payload too large")]
     PayloadTooLarge,
+    /// The person already has `limit` background jobs queued or running.
+    #[error("too many jobs running")]
+    TooManyJobs { limit: usize, retry_after: u64 },
+    /// Heavy work is at capacity; try again after this many seconds.
+    #[error("server busy")]
+    Busy { retry_after: u64 },
     /// A bulk import refused: the file as a whole, or rows of it, each
     /// problem named by row and column. Nothing was written.
     #[error("import refused: {} problems", .0.problems_total)]
@@ -79,8 +85,11 @@ impl AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::LinkInvalid => StatusCode::GONE,
-            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests { .. } | AppError::TooManyJobs { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -97,6 +106,8 @@ impl AppError {
             AppError::LinkInvalid => "link_invalid",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::PayloadTooLarge => "payload_too_large",
+            AppError::TooManyJobs { .. } => "too_many_jobs",
+            AppError::Busy { .. } => "busy",
             AppError::ImportRejected(_) => "import_rejected",
             AppError::Internal(_) => "internal_error",
         }
@@ -115,6 +126,8 @@ impl AppError {
             AppError::LinkInvalid => t.link_invalid.to_owned(),
             AppError::TooManyRequests { retry_after } => i18n::retry_after(lang, *retry_after),
             AppError::PayloadTooLarge => t.error_too_large.to_owned(),
+            AppError::TooManyJobs { limit, .. } => i18n::labels::too_many_jobs(lang, *limit),
+            AppError::Busy { retry_after } => i18n::labels::busy(lang, *retry_after),
             AppError::ImportRejected(report) => i18n::imports::rejected(lang, report),
             AppError::Internal(_) => t.error_internal.to_owned(),
         }
@@ -132,7 +145,10 @@ impl AppError {
     }
 
     fn add_headers(&self, builder: &mut actix_web::HttpResponseBuilder) {
-        if let AppError::TooManyRequests { retry_after } = self {
+        if let AppError::TooManyRequests { retry_after }
+        | AppError::TooManyJobs { retry_after, .. }
+        | AppError::Busy { retry_after } = self
+        {
             builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
         }
     }

@@ -17,6 +17,7 @@ use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::error::AppError;
 use crate::mail::Mailer;
+use crate::services::label_jobs::LabelRunner;
 use crate::services::scans::{ScanRecorder, ScanWriter};
 use crate::services::stamps::StampKeys;
 
@@ -28,6 +29,8 @@ pub struct AppState {
     pub stamp_keys: StampKeys,
     pub mailer: Mailer,
     pub scans: ScanRecorder,
+    /// Every label render of the instance runs here, never on the pool.
+    pub labels: LabelRunner,
 }
 
 /// A bound, not yet running server.
@@ -36,6 +39,7 @@ pub struct Application {
     server: Server,
     scan_writer: ScanWriter,
     scans: ScanRecorder,
+    labels: LabelRunner,
 }
 
 /// The largest JSON or form body we accept; onboarding forms are far smaller.
@@ -64,6 +68,11 @@ impl Application {
         let workers = settings.workers;
         let (scans, scan_writer) =
             ScanRecorder::start(pool.clone(), settings.clone(), mailer.clone());
+        {
+            let mut conn = pool.get()?;
+            crate::services::label_jobs::recover(&mut conn, &settings)?;
+        }
+        let labels = LabelRunner::start(pool.clone(), settings.label_threads, settings.label_queue);
         let state = web::Data::new(AppState {
             keys: TokenKeys::new(&settings.secret_key),
             stamp_keys: StampKeys::new(&settings.secret_key),
@@ -71,6 +80,7 @@ impl Application {
             pool,
             mailer,
             scans: scans.clone(),
+            labels: labels.clone(),
         });
         let mut server = HttpServer::new(move || {
             App::new()
@@ -95,6 +105,7 @@ impl Application {
             server: server.run(),
             scan_writer,
             scans,
+            labels,
         })
     }
 
@@ -106,6 +117,8 @@ impl Application {
     /// which every queued scan is written before returning.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        let labels = self.labels;
+        let _ = web::block(move || labels.stop()).await;
         let writer = self.scan_writer;
         let _ = web::block(move || writer.stop()).await;
         result

@@ -4,6 +4,7 @@
 
 pub mod api_auth;
 pub mod api_exports;
+pub mod api_labels;
 pub mod api_meta;
 pub mod api_products;
 pub mod api_sellers;
@@ -141,6 +142,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .route("/scan/{code}", web::get().to(scan::api))
                 .configure(api_exports::configure)
+                .configure(api_labels::configure)
                 .configure(pages_import::configure_api)
                 .default_service(web::to(api_meta::not_found)),
         )
@@ -150,7 +152,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/lang/{code}", web::get().to(pages_account::switch_lang))
         .route("/s/{code}", web::get().to(scan::page))
         .route("/s/{code}/activate", web::post().to(scan::activate))
-        .route("/stamps/runs/{id}/labels", web::get().to(labels::download))
+        .configure(labels::configure)
         .route(
             "/01/{gtin}/10/{lot}/21/{code}",
             web::get().to(scan::digital_link),

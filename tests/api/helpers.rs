@@ -90,6 +90,8 @@ pub fn test_settings(dir: &std::path::Path, database_url: Option<String>) -> Set
         trust_proxy: false,
         copy_scan_limit: 20,
         copy_networks: 3,
+        label_threads: 2,
+        label_queue: 16,
     })
     .expect("test settings")
 }
@@ -151,9 +153,15 @@ impl Drop for PgDatabase {
 impl TestApp {
     /// Starts the service with a fresh database.
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// Starts the service with settings changed by `adjust` first.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let (database_url, pg) = test_database();
-        let settings = test_settings(dir.path(), database_url);
+        let mut settings = test_settings(dir.path(), database_url);
+        adjust(&mut settings);
         let (mailer, mail) = Mailer::memory(&settings.mail_from).expect("memory mailer");
         let app = Application::build(settings.clone(), mailer).expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());

@@ -11,6 +11,7 @@ mod exports;
 mod helpers;
 mod hostile;
 mod imports;
+mod label_jobs;
 mod meta;
 mod onboarding;
 mod pages;
