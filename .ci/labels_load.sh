@@ -5,13 +5,14 @@
 # within 2 s, and every asked-for file is whole.
 #
 #   1. in a temporary data dir (SQLite, or OCOP_DATABASE_URL), loads the
-#      demo data and issues a run of LABELS stamps (20,000) with the CLI;
+#      demo data and issues three runs of LABELS stamps (20,000) with the CLI;
 #   2. starts `ocop serve` with OCOP_WORKERS=2 and the default pool of 8;
-#   3. at once: 8 label jobs for that run (PDF sheets in the three layouts
-#      and ZIPs of PNGs are mixed in when ZIPS=1) asked by three people
-#      (the seller's member, the staff who serve it, the admin: at most 3
-#      each), plus 8 plain GETs of the download link, which for a run this
-#      large answer the "prepare" page without rendering;
+#   3. at once: 8 whole-run label files (FORMAT: pdf sheets by default,
+#      png for ZIPs of 300 dpi PNGs), the three layouts of each run, asked
+#      by three people (the seller's member, the staff who serve it, the
+#      admin: at most 3 each), plus 8 plain GETs of the download link,
+#      which for a run this large answer the "prepare" page, rendering
+#      nothing;
 #   4. meanwhile probes /healthz and the scan page of one of the stamps
 #      every 100 ms, each with a 2 s limit, until every job is finished;
 #   5. checks every job is done with labels_done = labels_total, every file
@@ -19,7 +20,8 @@
 #      and no probe failed; prints render time, throughput and availability.
 #
 # Usage: .ci/labels_load.sh path/to/ocop   (debug or release build)
-# Environment: LABELS (20000), KEEP=1 keeps the data dir and server log.
+# Environment: LABELS (20000), FORMAT (pdf, or png), DEADLINE (seconds for
+# every job to finish, 600), KEEP=1 keeps the data dir and server log.
 set -euo pipefail
 
 OCOP=$(realpath "${1:?usage: $0 path/to/ocop}")
@@ -41,10 +43,12 @@ export OCOP_DATA_DIR="$WORK/data" OCOP_ENV=development OCOP_LOG=${OCOP_LOG:-warn
 unset OCOP_PUBLIC_BASE_URL OCOP_SMTP_URL OCOP_BIND OCOP_DB_POOL_SIZE OCOP_LABEL_THREADS OCOP_LABEL_QUEUE
 mkdir -p "$OCOP_DATA_DIR"
 
-echo "== ocop demo, then a run of $LABELS stamps"
+echo "== ocop demo, then three runs of $LABELS stamps"
 "$OCOP" demo --json >"$WORK/demo.json"
 t0=$SECONDS
-"$OCOP" stamps issue --product 1 --lot NX-MO-2025-10 --count "$LABELS" --json >"$WORK/run.json"
+for n in 1 2 3; do
+    "$OCOP" stamps issue --product 1 --lot NX-MO-2025-10 --count "$LABELS" --json >"$WORK/run$n.json"
+done
 echo "   issued in $((SECONDS - t0)) s"
 
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -63,8 +67,9 @@ import json, os, sys, threading, time, urllib.error, urllib.request
 
 work, base, data_dir = sys.argv[1], sys.argv[2], sys.argv[3]
 demo = json.load(open(f"{work}/demo.json"))
-run = json.load(open(f"{work}/run.json"))
-run_id, code = run["run_id"], run["codes"][0]
+runs = [json.load(open(f"{work}/run{n}.json")) for n in (1, 2, 3)]
+run_ids, code = [r["run_id"] for r in runs], runs[0]["codes"][0]
+fmt = os.environ.get("FORMAT", "pdf")
 
 def call(method, path, token=None, body=None, timeout=30):
     headers = {"Content-Type": "application/json"} if body is not None else {}
@@ -85,18 +90,12 @@ def login(account):
     return json.loads(body)["token"]
 
 member, staff, admin = login(demo["sellers"][0]), login(demo["staff"]), login(demo["admin"])
-asks = [
-    (member, {"layout": "a4-40", "format": "pdf"}),
-    (member, {"layout": "a4-21", "format": "pdf"}),
-    (member, {"layout": "roll-40x30", "format": "pdf"}),
-    (staff, {"layout": "a4-40", "format": "png"}),
-    (staff, {"layout": "a4-21", "format": "png"}),
-    (staff, {"layout": "roll-40x30", "format": "png"}),
-    (admin, {"layout": "a4-40", "format": "svg", "serial": 7}),
-    (admin, {"layout": "a4-21", "format": "png", "serial": 7}),
-]
-if os.environ.get("ZIPS", "1") != "1" or run.get("codes") is None:
-    pass
+# Eight whole-run renders, three people (at most 3 each): the member the
+# first run in the three layouts, the staff the second, the admin the third.
+layouts = ["a4-40", "a4-21", "roll-40x30"]
+asks = [(member, run_ids[0], {"layout": l, "format": fmt}) for l in layouts]
+asks += [(staff, run_ids[1], {"layout": l, "format": fmt}) for l in layouts]
+asks += [(admin, run_ids[2], {"layout": l, "format": fmt}) for l in layouts[:2]]
 
 # The probes: /healthz and the scan page, every 100 ms, 2 s limit each.
 probes, stop = [], threading.Event()
@@ -116,12 +115,13 @@ time.sleep(1)
 
 # 8 jobs and 8 plain download GETs, all at once.
 results, started = [None] * len(asks), time.monotonic()
-def ask(i, token, body):
+def ask(i, token, run_id, body):
     results[i] = call("POST", f"/api/v1/stamp-runs/{run_id}/label-jobs", token, body)
 gets = []
 def plain_get():
-    gets.append(call("GET", f"/api/v1/label-jobs/0", member)[0])
-workers = [threading.Thread(target=ask, args=(i, t, b)) for i, (t, b) in enumerate(asks)]
+    status, headers, _ = call("GET", f"/stamps/runs/{run_ids[0]}/labels?layout=a4-40&format=pdf", member)
+    gets.append((status, headers.get("Content-Type", "")))
+workers = [threading.Thread(target=ask, args=(i, t, r, b)) for i, (t, r, b) in enumerate(asks)]
 workers += [threading.Thread(target=plain_get) for _ in range(8)]
 for w in workers:
     w.start()
@@ -129,16 +129,20 @@ for w in workers:
     w.join()
 failed = []
 jobs = []
-for (token, body), (status, headers, payload) in zip(asks, results):
+for (token, _, body), (status, headers, payload) in zip(asks, results):
     if status != 202:
         failed.append(f"job {body}: {status} {payload[:200]!r}")
     else:
         jobs.append((token, json.loads(payload)))
 print(f"   asked for {len(asks)} files: {len(jobs)} accepted (202)")
+plain = [g for g in gets if g[0] == 200 and g[1].startswith("text/html")]
+print(f"   8 plain GETs of the download link: {len(plain)} answered the prepare page (200, HTML)")
+if len(plain) != 8:
+    failed.append(f"plain GETs: {gets}")
 
 # Follow every job to its end.
 views = {}
-deadline = time.monotonic() + 600
+deadline = time.monotonic() + int(os.environ.get("DEADLINE", "600"))
 while time.monotonic() < deadline:
     pending = 0
     for token, job in jobs:
@@ -174,7 +178,7 @@ for token, job in jobs:
     labels_rendered += v["labels_total"]
     from datetime import datetime
     took = (datetime.fromisoformat(v["finished_at"]) - datetime.fromisoformat(v["created_at"])).total_seconds()
-    print(f"   job {v['id']:>3} {v['layout']:<10} {v['format']:<3} {v['labels_total']:>6} labels"
+    print(f"   job {v['id']:>3} run {v['run_id']} {v['layout']:<10} {v['format']:<3} {v['labels_total']:>6} labels"
           f" {len(body) / 1e6:7.1f} MB, ready {took:6.1f} s after the request")
 leftovers = [f for f in os.listdir(os.path.join(data_dir, "labels")) if f.endswith(".part")]
 if leftovers:

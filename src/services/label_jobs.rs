@@ -130,6 +130,7 @@ impl LabelRunner {
             let spawned = std::thread::Builder::new()
                 .name(format!("labels-{n}"))
                 .spawn(move || {
+                    lower_priority();
                     loop {
                         // The lock is held only while waiting for the next task.
                         let task = { lock(&rx).recv() };
@@ -218,6 +219,23 @@ impl LabelRunner {
         let handles = std::mem::take(&mut *lock(&self.inner.threads));
         for h in handles {
             let _ = h.join();
+        }
+    }
+}
+
+/// Renders yield the CPU to request handlers: on a two-core machine two
+/// busy render threads would otherwise slow every scan page down.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: plain system calls on the calling thread's own id; on
+        // Linux the nice value is per thread, so only this thread changes.
+        let changed = unsafe {
+            let tid = libc::gettid();
+            libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10)
+        };
+        if changed != 0 {
+            tracing::debug!("label render thread keeps its priority");
         }
     }
 }
@@ -467,8 +485,12 @@ pub fn spawn(
     let worker = runner.clone();
     let fail_pool = pool.clone();
     let submitted = runner.submit(slot, move |_| {
-        if let Err(e) = run(&worker, &pool, &settings, id) {
-            tracing::error!(label_job = id, cause = %e, "label job failed");
+        match run(&worker, &pool, &settings, id) {
+            Ok(()) => {}
+            Err(e) if worker.stopping() => {
+                tracing::warn!(label_job = id, cause = %e, "label job interrupted by the stop")
+            }
+            Err(e) => tracing::error!(label_job = id, cause = %e, "label job failed"),
         }
     });
     if let Err(e) = submitted {
