@@ -118,10 +118,7 @@ pub async fn list(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let (actor, id) = (user.actor.clone(), id.into_inner());
-    let jobs = with_db(&state, move |conn, _| {
-        label_jobs::history(conn, &actor, id)
-    })
-    .await?;
+    let jobs = with_db(&state, move |conn, _| label_jobs::history(conn, &actor, id)).await?;
     let views: Vec<LabelJobView> = jobs.iter().map(job_view).collect();
     Ok(HttpResponse::Ok().json(views))
 }

@@ -192,7 +192,11 @@ impl LabelRunner {
 
     /// Queues `task` on the place `slot` holds; the place is given back when
     /// the task ends.
-    fn submit(&self, slot: Slot, task: impl FnOnce(&Slot) + Send + 'static) -> Result<(), AppError> {
+    fn submit(
+        &self,
+        slot: Slot,
+        task: impl FnOnce(&Slot) + Send + 'static,
+    ) -> Result<(), AppError> {
         let queue = lock(&self.inner.queue);
         let Some(tx) = queue.as_ref() else {
             return Err(AppError::Busy {
@@ -306,7 +310,10 @@ pub fn recover(conn: &mut DbConn, settings: &Settings) -> Result<usize, AppError
         }
     }
     if failed > 0 {
-        tracing::warn!(failed, "label jobs interrupted by a stop were marked failed");
+        tracing::warn!(
+            failed,
+            "label jobs interrupted by a stop were marked failed"
+        );
     }
     Ok(failed)
 }
@@ -321,12 +328,7 @@ struct PooledSource<'a> {
 }
 
 impl StampSource for PooledSource<'_> {
-    fn page(
-        &mut self,
-        run_id: i64,
-        after: i32,
-        limit: i64,
-    ) -> Result<Vec<PrintedStamp>, AppError> {
+    fn page(&mut self, run_id: i64, after: i32, limit: i64) -> Result<Vec<PrintedStamp>, AppError> {
         if self.runner.stopping() {
             return Err(AppError::internal("interrupted: the server is stopping"));
         }
@@ -484,14 +486,12 @@ pub fn spawn(
 ) -> Result<(), AppError> {
     let worker = runner.clone();
     let fail_pool = pool.clone();
-    let submitted = runner.submit(slot, move |_| {
-        match run(&worker, &pool, &settings, id) {
-            Ok(()) => {}
-            Err(e) if worker.stopping() => {
-                tracing::warn!(label_job = id, cause = %e, "label job interrupted by the stop")
-            }
-            Err(e) => tracing::error!(label_job = id, cause = %e, "label job failed"),
+    let submitted = runner.submit(slot, move |_| match run(&worker, &pool, &settings, id) {
+        Ok(()) => {}
+        Err(e) if worker.stopping() => {
+            tracing::warn!(label_job = id, cause = %e, "label job interrupted by the stop")
         }
+        Err(e) => tracing::error!(label_job = id, cause = %e, "label job failed"),
     });
     if let Err(e) = submitted {
         if let Ok(mut conn) = fail_pool.get() {

@@ -75,21 +75,11 @@ pub struct PrintedStamp {
 /// page only, so a long render never holds one.
 pub trait StampSource {
     /// Up to `limit` stamps of `run_id` after serial `after`, in order.
-    fn page(
-        &mut self,
-        run_id: i64,
-        after: i32,
-        limit: i64,
-    ) -> Result<Vec<PrintedStamp>, AppError>;
+    fn page(&mut self, run_id: i64, after: i32, limit: i64) -> Result<Vec<PrintedStamp>, AppError>;
 }
 
 impl StampSource for &mut DbConn {
-    fn page(
-        &mut self,
-        run_id: i64,
-        after: i32,
-        limit: i64,
-    ) -> Result<Vec<PrintedStamp>, AppError> {
+    fn page(&mut self, run_id: i64, after: i32, limit: i64) -> Result<Vec<PrintedStamp>, AppError> {
         read_page(self, run_id, after, limit)
     }
 }
@@ -247,7 +237,11 @@ pub fn file_name(job: &PrintJob) -> (String, &'static str) {
 
 /// Labels a job prints: one when a serial is chosen, else the whole run.
 pub fn label_count(job: &PrintJob) -> i32 {
-    if job.serial.is_some() { 1 } else { job.run.count }
+    if job.serial.is_some() {
+        1
+    } else {
+        job.run.count
+    }
 }
 
 /// A job with everything its labels print but the stamps themselves, read

@@ -205,7 +205,11 @@ async fn a_large_run_is_prepared_in_the_background_and_downloads_as_before() {
     let first = app.page("GET", &location, Some(&member), None, "vi").await;
     assert_eq!(first.status, StatusCode::OK);
     if !first.body.contains("Xong") {
-        assert!(first.body.contains("http-equiv=\"refresh\""), "{}", first.body);
+        assert!(
+            first.body.contains("http-equiv=\"refresh\""),
+            "{}",
+            first.body
+        );
         assert!(first.body.contains("<progress"));
     }
     // Asking again while it runs gives the same job.
@@ -428,7 +432,10 @@ async fn label_jobs_are_refused_to_other_sellers_other_staff_and_strangers() {
     assert_eq!(posted.status, StatusCode::SEE_OTHER);
     // A job is never started by a GET.
     let (status, jobs) = app
-        .get_json(&format!("/api/v1/sellers/{seller}/label-jobs"), Some(&s.token))
+        .get_json(
+            &format!("/api/v1/sellers/{seller}/label-jobs"),
+            Some(&s.token),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(jobs.as_array().map(Vec::len), Some(2), "{jobs}");
@@ -501,9 +508,7 @@ async fn one_person_gets_three_jobs_at_once_and_a_full_runner_answers_503() {
     );
     let body: Value = res.json().await.expect("json");
     assert_eq!(body["error"], "busy");
-    let staff_page = app
-        .page_login(&s.d.staff.email, &s.d.staff.password)
-        .await;
+    let staff_page = app.page_login(&s.d.staff.email, &s.d.staff.password).await;
     let small_download = app
         .page(
             "GET",
@@ -522,7 +527,11 @@ async fn one_person_gets_three_jobs_at_once_and_a_full_runner_answers_503() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(jobs.as_array().map(Vec::len), Some(3), "refusals record nothing");
+    assert_eq!(
+        jobs.as_array().map(Vec::len),
+        Some(3),
+        "refusals record nothing"
+    );
 
     // Meanwhile the rest of the service answers at once.
     let t = Instant::now();
@@ -596,7 +605,13 @@ async fn a_job_a_stopped_server_left_running_is_failed_at_the_next_start() {
         .page_login(&s.d.sellers[0].email, &s.d.sellers[0].password)
         .await;
     let page = app
-        .page("GET", &format!("/stamps/label-jobs/{id}"), Some(&member), None, "vi")
+        .page(
+            "GET",
+            &format!("/stamps/label-jobs/{id}"),
+            Some(&member),
+            None,
+            "vi",
+        )
         .await;
     assert!(page.body.contains("Máy chủ đã khởi động lại"));
     assert!(!page.body.contains("http-equiv=\"refresh\""));

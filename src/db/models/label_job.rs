@@ -117,7 +117,12 @@ impl LabelJob {
     }
 
     /// Records progress; also the heartbeat that shows the worker is alive.
-    pub fn progress(conn: &mut DbConn, id: i64, done: i32, at: NaiveDateTime) -> QueryResult<usize> {
+    pub fn progress(
+        conn: &mut DbConn,
+        id: i64,
+        done: i32,
+        at: NaiveDateTime,
+    ) -> QueryResult<usize> {
         diesel::update(label_jobs::table.find(id))
             .set((
                 label_jobs::labels_done.eq(done),
