@@ -87,7 +87,7 @@ pub fn job_view(j: &LabelJob) -> LabelJobView {
 /// again for a file still being prepared returns that job. At most 3 jobs
 /// per person at once (429); when every render place of the server is
 /// taken, 503 with Retry-After.
-#[utoipa::path(post, path = "/api/v1/stamp-runs/{id}/label-jobs", tag = "stamps", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/stamp-runs/{id}/label-jobs", tag = "stamps", operation_id = "start_label_job", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Stamp run id")),
     request_body = LabelJobInput,
     responses((status = 202, body = LabelJobView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
