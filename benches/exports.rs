@@ -412,6 +412,8 @@ fn main() {
         mail_retry: 60,
         copy_scan_limit: 200,
         copy_networks: 3,
+        label_threads: 2,
+        label_queue: 16,
     })
     .expect("bench settings");
     let pool = prepare_database(&settings).expect("database");

@@ -102,6 +102,12 @@ pub struct ConfigArgs {
     /// reported as a possible copy.
     #[arg(long, env = "OCOP_COPY_NETWORKS", default_value_t = 5, global = true)]
     pub copy_networks: i64,
+    /// Label files rendered at once across the instance (at least 1).
+    #[arg(long, env = "OCOP_LABEL_THREADS", default_value_t = 2, global = true)]
+    pub label_threads: usize,
+    /// Label renders that may wait for a thread; past that, 503.
+    #[arg(long, env = "OCOP_LABEL_QUEUE", default_value_t = 16, global = true)]
+    pub label_queue: usize,
 }
 
 /// Where the data lives; chosen from the URL's scheme, never by trying each
@@ -192,6 +198,8 @@ pub struct Settings {
     pub mail_retry_secs: u64,
     pub copy_scan_limit: i32,
     pub copy_networks: i64,
+    pub label_threads: usize,
+    pub label_queue: usize,
 }
 
 /// Why the settings could not be made; printed to the operator at start-up.
@@ -284,6 +292,8 @@ impl Settings {
             mail_retry_secs: args.mail_retry.clamp(1, 24 * 3600),
             copy_scan_limit: args.copy_scan_limit.max(1),
             copy_networks: args.copy_networks.max(1),
+            label_threads: args.label_threads.clamp(1, 64),
+            label_queue: args.label_queue.min(10_000),
         })
     }
 

@@ -52,6 +52,9 @@ pub enum AppError {
     TooManyRequests { retry_after: u64 },
     #[error("payload too large")]
     PayloadTooLarge,
+    /// The person already has `limit` background jobs queued or running.
+    #[error("too many jobs running")]
+    TooManyJobs { limit: usize, retry_after: u64 },
     /// Heavy work is at capacity (queue full, or no memory to reserve in
     /// time); nothing was done, try again after this many seconds.
     #[error("busy, retry after {retry_after} s")]
@@ -95,7 +98,9 @@ impl AppError {
             AppError::Forbidden | AppError::CrossSite => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::LinkInvalid => StatusCode::GONE,
-            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests { .. } | AppError::TooManyJobs { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
@@ -117,6 +122,7 @@ impl AppError {
             AppError::LinkInvalid => "link_invalid",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::PayloadTooLarge => "payload_too_large",
+            AppError::TooManyJobs { .. } => "too_many_jobs",
             AppError::Busy { .. } => "busy",
             AppError::ImportRejected(_) => "import_rejected",
             AppError::Unavailable { .. } => "unavailable",
@@ -140,6 +146,7 @@ impl AppError {
             AppError::TooManyRequests { retry_after } => i18n::retry_after(lang, *retry_after),
             AppError::PayloadTooLarge => t.error_too_large.to_owned(),
             AppError::Busy { retry_after } => i18n::busy(lang, *retry_after),
+            AppError::TooManyJobs { limit, .. } => i18n::labels::too_many_jobs(lang, *limit),
             AppError::ImportRejected(report) => i18n::imports::rejected(lang, report),
             AppError::Unavailable { retry_after, .. } => i18n::unavailable(lang, *retry_after),
             AppError::InsufficientStorage(_) => i18n::storage_full(lang).to_owned(),
@@ -168,6 +175,7 @@ impl AppError {
     fn add_headers(&self, builder: &mut actix_web::HttpResponseBuilder) {
         if let AppError::TooManyRequests { retry_after }
         | AppError::Unavailable { retry_after, .. }
+        | AppError::TooManyJobs { retry_after, .. }
         | AppError::Busy { retry_after } = self
         {
             builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));

@@ -4,6 +4,7 @@
 
 pub mod exports;
 pub mod imports;
+pub mod labels;
 
 use crate::domain::Reason;
 

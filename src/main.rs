@@ -285,7 +285,7 @@ fn render_labels(
         std::fs::File::create(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let mut writer = std::io::BufWriter::new(file);
     let labels =
-        services::label_sheets::render(&mut conn, &settings.public_base_url, &job, &mut writer)
+        services::label_sheets::render(&mut conn, &settings.public_base_url, job, &mut writer)
             .map_err(|e| describe(&e))?;
     writer
         .flush()

@@ -18,6 +18,7 @@ use crate::cpu::CpuPool;
 use crate::db::{self, Pool};
 use crate::error::AppError;
 use crate::mail::Mailer;
+use crate::services::label_jobs::LabelRunner;
 use crate::services::outbox::{Outbox, OutboxWorker, Policy};
 use crate::services::scans::{ScanRecorder, ScanWriter};
 use crate::services::stamps::StampKeys;
@@ -34,6 +35,8 @@ pub struct AppState {
     /// Threads and memory budget for heavy work (image decoding, sheet
     /// parsing), kept apart from the database pool.
     pub cpu: CpuPool,
+    /// Every label render of the instance runs here, never on the pool.
+    pub labels: LabelRunner,
 }
 
 /// A bound, not yet running server.
@@ -44,6 +47,7 @@ pub struct Application {
     scans: ScanRecorder,
     outbox_worker: OutboxWorker,
     outbox: Outbox,
+    labels: LabelRunner,
 }
 
 /// The largest JSON or form body we accept; onboarding forms are far smaller.
@@ -81,6 +85,11 @@ impl Application {
         let (outbox, outbox_worker) =
             Outbox::start(pool.clone(), mailer, Policy::from_settings(&settings));
         let cpu = CpuPool::start(settings.cpu);
+        {
+            let mut conn = pool.get()?;
+            crate::services::label_jobs::recover(&mut conn, &settings)?;
+        }
+        let labels = LabelRunner::start(pool.clone(), settings.label_threads, settings.label_queue);
         let state = web::Data::new(AppState {
             cpu,
             keys: TokenKeys::new(&settings.secret_key),
@@ -89,6 +98,7 @@ impl Application {
             pool,
             scans: scans.clone(),
             outbox: outbox.clone(),
+            labels: labels.clone(),
         });
         let mut server = HttpServer::new(move || {
             App::new()
@@ -132,6 +142,7 @@ impl Application {
             scans,
             outbox_worker,
             outbox,
+            labels,
         })
     }
 
@@ -150,6 +161,8 @@ impl Application {
     /// before returning (mails not yet sent wait in the outbox).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        let labels = self.labels;
+        let _ = web::block(move || labels.stop()).await;
         let writer = self.scan_writer;
         let sender = self.outbox_worker;
         let _ = web::block(move || {

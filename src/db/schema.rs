@@ -299,6 +299,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    label_jobs (id) {
+        id -> BigInt,
+        run_id -> BigInt,
+        seller_id -> BigInt,
+        layout -> Text,
+        format -> Text,
+        serial -> Nullable<Integer>,
+        requested_by -> Nullable<BigInt>,
+        status -> Text,
+        labels_done -> Integer,
+        labels_total -> Integer,
+        file_path -> Nullable<Text>,
+        file_size -> Nullable<BigInt>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        heartbeat_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> post_offices (post_office_id));
 diesel::joinable!(account_links -> sellers (seller_id));
 diesel::joinable!(products -> sellers (seller_id));
@@ -310,6 +331,7 @@ diesel::joinable!(stamps -> stamp_runs (run_id));
 diesel::joinable!(stamp_runs -> products (product_id));
 diesel::joinable!(exports -> sellers (seller_id));
 diesel::joinable!(outbox -> account_links (account_link_id));
+diesel::joinable!(label_jobs -> stamp_runs (run_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     post_offices,
@@ -330,4 +352,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     copy_alerts,
     exports,
     outbox,
+    label_jobs,
 );

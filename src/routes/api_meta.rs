@@ -12,7 +12,9 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use crate::domain::commune;
 use crate::error::AppError;
-use crate::routes::{api_auth, api_exports, api_products, api_sellers, api_stamps, scan};
+use crate::routes::{
+    api_auth, api_exports, api_labels, api_products, api_sellers, api_stamps, scan,
+};
 use crate::startup::AppState;
 
 /// Liveness: 200 while the process serves requests, whatever the database
@@ -169,6 +171,7 @@ impl Modify for ExtractorErrors {
         api_products::ocop_groups,
         api_stamps::issue, api_stamps::list, api_stamps::bind, api_stamps::void_run,
         api_stamps::void_stamp, api_stamps::activate, scan::api,
+        api_labels::start, api_labels::list, api_labels::get, api_labels::file,
         communes, provinces,
         crate::routes::pages_import::api_import, crate::routes::pages_import::api_template,
         api_exports::check, api_exports::start, api_exports::list, api_exports::get,

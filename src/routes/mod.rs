@@ -4,6 +4,7 @@
 
 pub mod api_auth;
 pub mod api_exports;
+pub mod api_labels;
 pub mod api_meta;
 pub mod api_products;
 pub mod api_sellers;
@@ -144,6 +145,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/scan/{code}", web::get().to(scan::api))
                 .route("/scan/{code}", web::head().to(scan::api))
                 .configure(api_exports::configure)
+                .configure(api_labels::configure)
                 .configure(pages_import::configure_api)
                 .default_service(web::to(api_meta::not_found)),
         )
@@ -154,7 +156,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/s/{code}", web::get().to(scan::page))
         .route("/s/{code}", web::head().to(scan::page))
         .route("/s/{code}/activate", web::post().to(scan::activate))
-        .route("/stamps/runs/{id}/labels", web::get().to(labels::download))
+        .configure(labels::configure)
         .route(
             "/01/{gtin}/10/{lot}/21/{code}",
             web::get().to(scan::digital_link),
@@ -501,6 +503,8 @@ mod tests {
             cpu_memory_mb: 256,
             copy_scan_limit: 200,
             copy_networks: 5,
+            label_threads: 1,
+            label_queue: 4,
         };
         let settings = Settings::from_args(args).expect("settings");
         let _ = std::fs::remove_dir_all(&settings.data_dir);
@@ -572,6 +576,8 @@ mod tests {
             cpu_memory_mb: 256,
             copy_scan_limit: 200,
             copy_networks: 5,
+            label_threads: 1,
+            label_queue: 4,
         };
         assert!(matches!(
             Settings::from_args(args),

@@ -137,6 +137,7 @@ struct Ctx<'a> {
 /// One label download: a layout in each file format.
 struct Download {
     name: String,
+    layout: &'static str,
     pdf: String,
     png: String,
     svg: String,
@@ -160,12 +161,49 @@ struct RunRow {
     bind: BindInput,
     errors: Errors,
     downloads: Vec<Download>,
+    /// Too many labels to answer at once: its sheets are prepared as jobs.
+    large: bool,
+}
+
+/// A label file on the stamps page.
+struct JobRow {
+    id: i64,
+    run_id: i64,
+    layout: String,
+    format: String,
+    status: String,
+    status_name: &'static str,
+    progress: String,
+    when: String,
+}
+
+fn job_rows(lang: Lang, jobs: &[crate::db::models::LabelJob]) -> Vec<JobRow> {
+    let lt = crate::i18n::labels::texts(lang);
+    jobs.iter()
+        .map(|j| JobRow {
+            id: j.id,
+            run_id: j.run_id,
+            layout: j.layout.clone(),
+            format: j.format.to_uppercase(),
+            status: j.status.clone(),
+            status_name: lt.status_name(&j.status),
+            progress: format!(
+                "{}/{}",
+                thousands(lang, i64::from(j.labels_done)),
+                thousands(lang, i64::from(j.labels_total))
+            ),
+            when: vn_time(j.created_at),
+        })
+        .collect()
 }
 
 #[derive(Template)]
 #[template(path = "stamps_list.html", config = "src/askama.toml")]
 struct StampsPage {
     c: Chrome,
+    lt: &'static crate::i18n::labels::LabelTexts,
+    /// The seller's label files, newest first.
+    jobs: Vec<JobRow>,
     notice: Option<String>,
     alert: Option<String>,
     seller_id: i64,
@@ -200,6 +238,7 @@ fn downloads(t: &'static Texts, run_id: i64) -> Vec<Download> {
         .iter()
         .map(|l| Download {
             name: layout_name(t, l),
+            layout: l,
             pdf: url(l, "pdf"),
             png: url(l, "png"),
             svg: url(l, "svg"),
@@ -214,6 +253,7 @@ fn build_list(
     o: StampsOverview,
     notice: Option<String>,
     forms: Forms,
+    jobs: Vec<JobRow>,
 ) -> StampsPage {
     let t = lang.texts();
     let names: HashMap<i64, String> = o
@@ -276,6 +316,7 @@ fn build_list(
                 bind,
                 errors,
                 downloads: downloads(t, r.id),
+                large: r.count > crate::services::label_jobs::DIRECT_MAX_LABELS,
             }
         })
         .collect();
@@ -310,6 +351,8 @@ fn build_list(
     });
     let (void_code, void_errors) = forms.void_code.unwrap_or_default();
     StampsPage {
+        lt: crate::i18n::labels::texts(lang),
+        jobs,
         notice,
         alert: o
             .recent_alert
@@ -346,13 +389,16 @@ async fn respond_list(
         user,
     } = cx;
     let actor = user.actor.clone();
-    let o = with_db(state, move |conn, _| {
-        dashboard::stamps_overview(conn, &actor, seller_id)
+    let (o, jobs) = with_db(state, move |conn, _| {
+        let o = dashboard::stamps_overview(conn, &actor, seller_id)?;
+        let jobs = crate::services::label_jobs::history(conn, &actor, seller_id)?;
+        Ok((o, jobs))
     })
     .await
     .map_err(html(lang))?;
     let c = chrome_at(req, lang, user, stamps_href(seller_id));
-    let page = build_list(c, lang, &user.actor, o, notice, forms);
+    let jobs = job_rows(lang, &jobs);
+    let page = build_list(c, lang, &user.actor, o, notice, forms, jobs);
     render(status, &page).map_err(html(lang))
 }
 

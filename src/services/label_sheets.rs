@@ -50,7 +50,7 @@ struct RunContext {
 }
 
 impl RunContext {
-    fn label(&self, stamp: &Stamp) -> LabelData {
+    fn label(&self, stamp: &PrintedStamp) -> LabelData {
         LabelData {
             url: format!("{}/s/{}", self.base_url, stamp.code),
             code: stamp.code.clone(),
@@ -62,15 +62,54 @@ impl RunContext {
     }
 }
 
+/// What a label prints of one stamp.
+#[derive(Debug, Clone)]
+pub struct PrintedStamp {
+    pub serial: i32,
+    pub code: String,
+    pub lot_id: Option<i64>,
+}
+
+/// Where a render reads its stamps from, a page at a time: a connection of
+/// its own (the command line), or the pool, borrowing a connection for each
+/// page only, so a long render never holds one.
+pub trait StampSource {
+    /// Up to `limit` stamps of `run_id` after serial `after`, in order.
+    fn page(&mut self, run_id: i64, after: i32, limit: i64) -> Result<Vec<PrintedStamp>, AppError>;
+}
+
+impl StampSource for &mut DbConn {
+    fn page(&mut self, run_id: i64, after: i32, limit: i64) -> Result<Vec<PrintedStamp>, AppError> {
+        read_page(self, run_id, after, limit)
+    }
+}
+
+/// One page of a run's stamps as printed.
+pub fn read_page(
+    conn: &mut DbConn,
+    run_id: i64,
+    after: i32,
+    limit: i64,
+) -> Result<Vec<PrintedStamp>, AppError> {
+    Ok(Stamp::print_page_of_run(conn, run_id, after, limit)?
+        .into_iter()
+        .map(|(serial, code, lot_id)| PrintedStamp {
+            serial,
+            code,
+            lot_id,
+        })
+        .collect())
+}
+
 /// A run's stamps as labels, fetched `PAGE` at a time.
 struct Labels<'a> {
-    conn: &'a mut DbConn,
-    ctx: RunContext,
+    source: &'a mut dyn StampSource,
+    ctx: &'a RunContext,
     run_id: i64,
     after: i32,
     last: i32,
-    buffer: std::vec::IntoIter<Stamp>,
-    error: Option<diesel::result::Error>,
+    buffer: std::vec::IntoIter<PrintedStamp>,
+    error: Option<AppError>,
 }
 
 impl Iterator for Labels<'_> {
@@ -85,10 +124,10 @@ impl Iterator for Labels<'_> {
             if self.after >= self.last || self.error.is_some() {
                 return None;
             }
-            match Stamp::page_of_run(self.conn, self.run_id, self.after, PAGE) {
+            match self.source.page(self.run_id, self.after, PAGE) {
                 Ok(rows) if rows.is_empty() => return None,
                 Ok(rows) => {
-                    let rows: Vec<Stamp> =
+                    let rows: Vec<PrintedStamp> =
                         rows.into_iter().filter(|s| s.serial <= self.last).collect();
                     if rows.is_empty() {
                         return None;
@@ -196,13 +235,24 @@ pub fn file_name(job: &PrintJob) -> (String, &'static str) {
     }
 }
 
-/// Writes the job's output to `out`; returns the number of labels.
-pub fn render(
-    conn: &mut DbConn,
-    base_url: &str,
-    job: &PrintJob,
-    out: impl Write,
-) -> Result<usize, AppError> {
+/// Labels a job prints: one when a serial is chosen, else the whole run.
+pub fn label_count(job: &PrintJob) -> i32 {
+    if job.serial.is_some() {
+        1
+    } else {
+        job.run.count
+    }
+}
+
+/// A job with everything its labels print but the stamps themselves, read
+/// in one short step; the stamps follow page by page while rendering.
+pub struct PrintPlan {
+    pub job: PrintJob,
+    ctx: RunContext,
+}
+
+/// Reads what every label of `job` prints: product, seller, stars, lots.
+pub fn plan(conn: &mut DbConn, base_url: &str, job: PrintJob) -> Result<PrintPlan, AppError> {
     let run = &job.run;
     let product = Product::find(conn, run.product_id)?.ok_or(AppError::NotFound)?;
     let seller = Seller::find(conn, run.seller_id)?.ok_or(AppError::NotFound)?;
@@ -221,14 +271,38 @@ pub fn render(
         stars,
         lots,
     };
+    Ok(PrintPlan { job, ctx })
+}
+
+/// Writes the job's output to `out` on the command line's own connection;
+/// returns the number of labels.
+pub fn render(
+    conn: &mut DbConn,
+    base_url: &str,
+    job: PrintJob,
+    out: impl Write,
+) -> Result<usize, AppError> {
+    let plan = plan(conn, base_url, job)?;
+    let mut source = conn;
+    render_plan(&plan, &mut source, out)
+}
+
+/// Writes a planned job's output to `out`, reading stamps from `source`;
+/// returns the number of labels.
+pub fn render_plan(
+    plan: &PrintPlan,
+    source: &mut dyn StampSource,
+    out: impl Write,
+) -> Result<usize, AppError> {
+    let job = &plan.job;
     let (first, last) = match job.serial {
         Some(s) => (s - 1, s),
-        None => (0, run.count),
+        None => (0, job.run.count),
     };
     let mut labels = Labels {
-        conn,
-        ctx,
-        run_id: run.id,
+        source,
+        ctx: &plan.ctx,
+        run_id: job.run.id,
         after: first,
         last,
         buffer: Vec::new().into_iter(),
@@ -245,23 +319,30 @@ pub fn render(
                 crate::labels::write_label_pngs_zip(&mut labels, &job.layout, out).map_err(io)?;
             stats.files
         }
-        (SheetFormat::Png, Some(_)) => {
-            let label = labels.next().ok_or(AppError::NotFound)?;
-            let mut out = out;
-            out.write_all(&crate::labels::render_label_png(&label, &job.layout))
-                .map_err(io)?;
-            1
-        }
-        (SheetFormat::Svg, _) => {
-            let label = labels.next().ok_or(AppError::NotFound)?;
-            let mut out = out;
-            out.write_all(crate::labels::render_label_svg(&label, &job.layout).as_bytes())
-                .map_err(io)?;
-            1
-        }
+        (SheetFormat::Png, Some(_)) => match labels.next() {
+            Some(label) => {
+                let mut out = out;
+                out.write_all(&crate::labels::render_label_png(&label, &job.layout))
+                    .map_err(io)?;
+                1
+            }
+            None => 0,
+        },
+        (SheetFormat::Svg, _) => match labels.next() {
+            Some(label) => {
+                let mut out = out;
+                out.write_all(crate::labels::render_label_svg(&label, &job.layout).as_bytes())
+                    .map_err(io)?;
+                1
+            }
+            None => 0,
+        },
     };
     if let Some(e) = labels.error.take() {
-        return Err(e.into());
+        return Err(e);
+    }
+    if count == 0 {
+        return Err(AppError::NotFound);
     }
     Ok(count)
 }

@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod exports;
 pub mod imports;
+pub mod label_jobs;
 pub mod label_sheets;
 pub mod lots;
 pub mod media;

@@ -878,6 +878,8 @@ mod tests {
             cpu_memory_mb: 256,
             copy_scan_limit: 20,
             copy_networks: 3,
+            label_threads: 1,
+            label_queue: 4,
         })
         .expect("settings");
         let pool = crate::startup::prepare_database(&settings).expect("pool");

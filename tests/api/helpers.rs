@@ -100,6 +100,8 @@ pub fn test_settings(dir: &std::path::Path, database_url: Option<String>) -> Set
         mail_retry: 60,
         copy_scan_limit: 20,
         copy_networks: 3,
+        label_threads: 2,
+        label_queue: 16,
     })
     .expect("test settings")
 }

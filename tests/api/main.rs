@@ -14,6 +14,7 @@ mod helpers;
 mod hostile;
 mod hostile_sheets;
 mod imports;
+mod label_jobs;
 mod meta;
 mod onboarding;
 mod outbox;

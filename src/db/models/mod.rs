@@ -3,6 +3,7 @@
 pub mod account_link;
 pub mod audit;
 pub mod export;
+pub mod label_job;
 pub mod login_failure;
 pub mod lot;
 pub mod outbox;
@@ -16,6 +17,7 @@ pub mod user;
 pub use account_link::{AccountLink, NewAccountLink};
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use export::{Export, ExportScope, NewExport};
+pub use label_job::{LabelJob, NewLabelJob};
 pub use lot::{Lot, LotChanges, NewTraceEvent, TraceEvent};
 pub use outbox::{NewOutboxRow, OutboxRow};
 pub use post_office::{NewPostOffice, PostOffice};

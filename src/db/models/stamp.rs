@@ -150,6 +150,23 @@ impl Stamp {
             .load(conn)
     }
 
+    /// What a label prints of each stamp (serial, code, lot), a page at a
+    /// time after `after_serial`: a narrow row, so a page is read quickly.
+    pub fn print_page_of_run(
+        conn: &mut DbConn,
+        run_id: i64,
+        after_serial: i32,
+        limit: i64,
+    ) -> QueryResult<Vec<(i32, String, Option<i64>)>> {
+        stamps::table
+            .filter(stamps::run_id.eq(run_id))
+            .filter(stamps::serial.gt(after_serial))
+            .order(stamps::serial.asc())
+            .limit(limit)
+            .select((stamps::serial, stamps::code, stamps::lot_id))
+            .load(conn)
+    }
+
     /// Ties the not-void stamps of a run with serials in `from..=to` to a
     /// lot, activating them.
     pub fn bind_range(
