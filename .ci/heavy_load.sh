@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Heavy uploads against one server on SQLite with the demo data and a pool
-# of 8 connections (issue 10, points 2-4), while /healthz and a demo scan
-# page are polled every 200 ms:
+# of 8 connections (issue 10, points 2-4), while /healthz, /readyz (which
+# borrows a pooled connection) and a demo scan page are polled every 200 ms:
 #   - 8 parallel photo uploads of a 16-bit RGBA PNG of 8000x5000 (320 KB,
 #     320 MB once decoded) and 4 of a ~90-byte animated WebP whose canvas
 #     is 6300x6300;
@@ -160,11 +160,11 @@ def multipart(parts):
     return f"multipart/form-data; boundary={boundary}", b"".join(chunks)
 
 # ---------------------------------------------------------------- polling
-polls = {"healthz": [], "scan": []}
+polls = {"healthz": [], "readyz": [], "scan": []}
 stop = threading.Event()
 def poll():
     while not stop.is_set():
-        for name, path in (("healthz", "/healthz"), ("scan", scan_path)):
+        for name, path in (("healthz", "/healthz"), ("readyz", "/readyz"), ("scan", scan_path)):
             started = time.monotonic()
             try:
                 status, _, _ = request("GET", path, timeout=2)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Label renders never starve the service (issue 10, point 2): while 8 label
-# files of a large run are asked for at once, /healthz (which borrows a
-# pooled connection and runs SELECT 1) and a scan page keep answering 200
+# files of a large run are asked for at once, /healthz, /readyz (which borrows
+# a pooled connection and runs SELECT 1) and a scan page keep answering 200
 # within 2 s, and every asked-for file is whole.
 #
 #   1. in a temporary data dir (SQLite, or OCOP_DATABASE_URL), loads the
@@ -13,7 +13,7 @@
 #      admin: at most 3 each), plus 8 plain GETs of the download link,
 #      which for a run this large answer the "prepare" page, rendering
 #      nothing;
-#   4. meanwhile probes /healthz and the scan page of one of the stamps
+#   4. meanwhile probes /healthz, /readyz and the scan page of one of the stamps
 #      every 100 ms, each with a 2 s limit, until every job is finished;
 #   5. checks every job is done with labels_done = labels_total, every file
 #      downloads with the right type (%PDF / PK), no partial file remains,
@@ -108,7 +108,7 @@ def probe(path):
             status = f"error: {e}"
         probes.append((path, status, time.monotonic() - t))
         time.sleep(0.1)
-threads = [threading.Thread(target=probe, args=(p,)) for p in ("/healthz", f"/s/{code}")]
+threads = [threading.Thread(target=probe, args=(p,)) for p in ("/healthz", "/readyz", f"/s/{code}")]
 for t in threads:
     t.start()
 time.sleep(1)
@@ -184,7 +184,7 @@ leftovers = [f for f in os.listdir(os.path.join(data_dir, "labels")) if f.endswi
 if leftovers:
     failed.append(f"partial files left: {leftovers}")
 
-for path in ("/healthz", f"/s/{code}"):
+for path in ("/healthz", "/readyz", f"/s/{code}"):
     mine = [p for p in probes if p[0] == path]
     bad = [p for p in mine if p[1] != 200 or p[2] > 2.0]
     worst = max((p[2] for p in mine), default=0)
