@@ -4,6 +4,14 @@ use rand::Rng;
 use sha2::{Digest, Sha256};
 
 /// Lower-case hex of `bytes`.
+/// A stored (UTC) time as Vietnamese people read it: DD/MM/YYYY HH:MM,
+/// UTC+7 (Vietnam has no daylight saving).
+pub fn vn_time(t: chrono::NaiveDateTime) -> String {
+    (t + chrono::Duration::hours(crate::db::models::scan_stats::VN_OFFSET_HOURS))
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
+}
+
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);

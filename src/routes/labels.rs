@@ -210,13 +210,6 @@ struct StatusPage {
     interrupted: bool,
 }
 
-/// A stored (UTC) time as read in Vietnam.
-pub fn vn_time(t: chrono::NaiveDateTime) -> String {
-    (t + chrono::Duration::hours(7))
-        .format("%d/%m/%Y %H:%M")
-        .to_string()
-}
-
 /// `GET /stamps/label-jobs/{id}`: progress while it runs (the page
 /// refreshes itself every 2 seconds), then the download.
 pub async fn status(
@@ -235,7 +228,7 @@ pub async fn status(
     let page = StatusPage {
         c: Chrome::new(&req, lang, Some(&user)),
         lt: crate::i18n::labels::texts(lang),
-        when: vn_time(job.created_at),
+        when: crate::util::vn_time(job.created_at),
         active: matches!(job.status.as_str(), "queued" | "running"),
         interrupted: job.error.as_deref() == Some("interrupted"),
         j: job,

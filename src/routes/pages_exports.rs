@@ -66,18 +66,12 @@ fn history_rows(lang: Lang, list: &[Export]) -> Vec<HistoryRow> {
             format: e.format.to_uppercase(),
             status: e.status.clone(),
             status_name: et.status_name(&e.status),
-            when: vn_time(e.created_at),
+            when: crate::util::vn_time(e.created_at),
             total: e.total,
             exported: e.exported,
             held: e.held,
         })
         .collect()
-}
-
-fn vn_time(t: chrono::NaiveDateTime) -> String {
-    (t + chrono::Duration::hours(7))
-        .format("%d/%m/%Y %H:%M")
-        .to_string()
 }
 
 #[derive(Template)]
@@ -404,7 +398,7 @@ pub async fn status(
         c: Chrome::new(&req, lang, Some(&user)),
         et: crate::i18n::exports::texts(lang),
         channel: ChannelId::parse(&export.channel).map_or("", |c| channel_name(lang, c)),
-        when: vn_time(export.created_at),
+        when: crate::util::vn_time(export.created_at),
         running: matches!(export.status.as_str(), "queued" | "running"),
         e: view,
         held,

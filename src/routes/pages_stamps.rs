@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
 use crate::auth::AuthUser;
@@ -24,6 +24,7 @@ use crate::services::dashboard::{self, Dashboard, LAYOUTS, OrderInput, StampsOve
 use crate::services::stamps::{self, BindInput};
 use crate::services::{Actor, visible_seller};
 use crate::startup::AppState;
+use crate::util::vn_time;
 
 type Errors = BTreeMap<&'static str, String>;
 
@@ -33,13 +34,6 @@ fn html(lang: Lang) -> impl Fn(AppError) -> HtmlError {
 
 // ---------------------------------------------------------------------------
 // Formatting.
-
-/// A stored (UTC) time as Vietnamese people read it: DD/MM/YYYY HH:MM, UTC+7.
-fn vn_time(t: NaiveDateTime) -> String {
-    (t + Duration::hours(VN_OFFSET_HOURS))
-        .format("%d/%m/%Y %H:%M")
-        .to_string()
-}
 
 fn dmy(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
